@@ -1,0 +1,1 @@
+"""Geography: jurisdiction reference data (行政区划)."""
