@@ -1,0 +1,1 @@
+"""Source register (固定污染源信息库)."""
