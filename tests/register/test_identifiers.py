@@ -110,6 +110,22 @@ def test_org_code_check_can_be_a_warning() -> None:
     assert any("organisation code check expects '2'" in w for w in result.warnings)
 
 
+def test_public_code_with_category_12() -> None:
+    # 事业单位 (1 机构编制, 2 事业单位); a public code quoted in xbeginagain/generator#2.
+    result = validate_credit_code("12440600MB2C07549J")
+    assert (result.registration_department, result.entity_type, result.warnings) == ("1", "2", ())
+
+
+def test_issued_code_failing_mod31_can_be_accepted_with_warning() -> None:
+    # Reported as a really issued code whose check character is off (hutool#2020):
+    # rejected by default, accepted with a warning when the caller opts in.
+    code = "91350203M0001FUE2P"
+    _rejects(validate_credit_code, code, 18, "J", "check character")
+    result = validate_credit_code(code, check_character=False)
+    assert result.value == code
+    assert any("GB 32100 check expects 'J'" in w for w in result.warnings)
+
+
 def test_unknown_province_prefix_warns() -> None:
     body = "91990100M000100Y4"
     result = validate_credit_code(body + credit_check_char(body))

@@ -127,16 +127,20 @@ class CreditCode:
         return self.value[1]
 
 
-def _credit_checks(value: str, label: str, field: str, check_org_code: bool) -> list[str]:
+def _credit_checks(
+    value: str, label: str, field: str, check_org_code: bool, check_character: bool = True
+) -> list[str]:
     """Checks on the first 18 characters of ``value``; returns warnings."""
     for pos, char in enumerate(value[:18], start=1):
         if char not in CREDIT_ALPHABET:
             _fail(label, value, field, pos, _ALPHABET_TEXT, "credit code alphabet")
     _check_digits(value, 3, 8, label, field, "registering authority, GB/T 2260")
+    warnings: list[str] = []
     expected = credit_check_char(value[:17])
     if value[17] != expected:
-        _fail(label, value, field, 18, repr(expected), "check character")
-    warnings: list[str] = []
+        if check_character:
+            _fail(label, value, field, 18, repr(expected), "check character")
+        warnings.append(f"character 18 is {value[17]!r}, GB 32100 check expects {expected!r}")
     if value[2:4] not in _AUTHORITY_PREFIXES:
         warnings.append(f"characters 3-4 {value[2:4]!r} are not a GB/T 2260 province code")
     org_expected = org_check_char(value[8:16])
@@ -147,17 +151,22 @@ def _credit_checks(value: str, label: str, field: str, check_org_code: bool) -> 
     return warnings
 
 
-def validate_credit_code(raw: str, *, field: str = "credit_code", check_org_code: bool = True) -> CreditCode:
+def validate_credit_code(
+    raw: str, *, field: str = "credit_code", check_org_code: bool = True, check_character: bool = True
+) -> CreditCode:
     """Unified social credit code (GB 32100-2015).
 
-    ``check_org_code=False`` turns a failing embedded organisation-code check
-    into a warning: the mod-31 check alone already catches any single typo, and
-    an importer may prefer to accept a code the registry issued over rejecting it.
+    ``check_org_code=False`` / ``check_character=False`` turn a failing embedded
+    organisation-code check / GB 32100 check character into a warning. Why: a few
+    codes were issued that fail the published check (one public example,
+    91350203M0001FUE2P, is discussed in hutool issue #2020), and an importer may
+    have to accept a code the registry issued. The alphabet, length and
+    authority-digit rules stay strict either way.
     """
     label = "credit code"
     value = _prepare(raw, label, field)
     _check_length(value, 18, label, field)
-    warnings = _credit_checks(value, label, field, check_org_code)
+    warnings = _credit_checks(value, label, field, check_org_code, check_character)
     return CreditCode(value, tuple(warnings), value[2:8], value[8:17])
 
 
