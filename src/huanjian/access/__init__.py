@@ -1,0 +1,1 @@
+"""People, roles, per-person permissions, sessions and API tokens."""

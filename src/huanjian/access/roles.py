@@ -1,0 +1,48 @@
+"""Roles, their capabilities and per-person permissions, kept as data.
+
+A capability is what a role may do in general (read users, read the audit
+trail…); a *person permission* is granted individually because the law ties
+the act to a named person (approving reviewed data, signing a report…).
+Both are checked by :func:`huanjian.access.policy.authorize`.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+ROLES: Final[dict[str, dict[str, str]]] = {
+    "admin": {"zh": "系统管理员", "en": "Administrator"},
+    "bureau": {"zh": "生态环境局（监管）", "en": "Bureau (supervision)"},
+    "station": {"zh": "监测站（监测）", "en": "Monitoring station"},
+    "enforcement": {"zh": "执法队（执法）", "en": "Enforcement brigade"},
+    "enterprise": {"zh": "排污单位", "en": "Enterprise"},
+    "contractor": {"zh": "运维机构", "en": "O&M contractor"},
+    "lab": {"zh": "社会化检测机构", "en": "Third-party lab"},
+}
+
+STAFF_ROLES: Final = frozenset({"admin", "bureau", "station", "enforcement"})
+OUTSIDE_ROLES: Final = frozenset({"enterprise", "contractor", "lab"})
+
+PERSON_PERMISSIONS: Final[dict[str, dict[str, str]]] = {
+    "review.approve": {"zh": "审核数据批准", "en": "Approve reviewed data"},
+    "report.draft": {"zh": "报告编制", "en": "Draft monitoring reports"},
+    "report.check": {"zh": "报告审核", "en": "Check monitoring reports"},
+    "report.sign": {"zh": "报告签发", "en": "Sign monitoring reports"},
+    "assignment.override": {"zh": "回避/资质例外批准", "en": "Override an assignment check"},
+    "draw.run": {"zh": "执行双随机抽取", "en": "Run random draws"},
+    "case.decide": {"zh": "案件处罚决定", "en": "Decide enforcement cases"},
+    "scheme.edit": {"zh": "编辑评分方案", "en": "Edit scoring schemes"},
+}
+
+# Role capabilities. Domains add theirs here as they land.
+CAPABILITIES: Final[dict[str, frozenset[str]]] = {
+    "users.read": frozenset({"admin", "bureau"}),
+    "users.write": frozenset({"admin"}),
+    "audit.read": frozenset({"admin", "bureau", "station", "enforcement"}),
+    "audit.verify": frozenset({"admin"}),
+    "jobs.read": frozenset({"admin"}),
+    "jobs.write": frozenset({"admin"}),
+    "jurisdictions.read": frozenset(ROLES),
+    "jurisdictions.write": frozenset({"admin"}),
+    "notifications.send": frozenset({"admin", "bureau", "station", "enforcement"}),
+}

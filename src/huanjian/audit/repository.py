@@ -1,0 +1,86 @@
+"""All SQL of the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Row, func, or_, select
+from sqlalchemy.orm import Session
+
+from huanjian.audit.models import AuditEntry, AuditHead
+from huanjian.core.scope import Scope, jurisdiction_filter
+
+
+def lock_head(session: Session) -> AuditHead | None:
+    stmt = select(AuditHead).where(AuditHead.id == 1)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def get_head(session: Session) -> AuditHead | None:
+    return session.get(AuditHead, 1)
+
+
+def add(session: Session, entry: AuditEntry) -> None:
+    session.add(entry)
+
+
+def iter_chain(session: Session, batch: int = 5000) -> Iterator[Row[Any]]:
+    """Entries in id order as plain rows (no identity map), streamed in batches
+    so that verifying a long chain stays flat in memory."""
+    table = AuditEntry.__table__
+    last = 0
+    while True:
+        rows = session.execute(select(table).where(table.c.id > last).order_by(table.c.id).limit(batch)).all()
+        if not rows:
+            return
+        yield from rows
+        last = rows[-1].id
+
+
+def count(session: Session) -> int:
+    return int(session.scalar(select(func.count()).select_from(AuditEntry)) or 0)
+
+
+def search(
+    session: Session,
+    scope: Scope,
+    *,
+    object_type: str | None = None,
+    object_id: str | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    text: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    request_id: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> Sequence[AuditEntry]:
+    stmt = select(AuditEntry)
+    stmt = stmt.where(jurisdiction_filter(scope, AuditEntry.jurisdiction_code, AuditEntry.organisation_id))
+    if object_type:
+        stmt = stmt.where(AuditEntry.object_type == object_type)
+    if object_id:
+        stmt = stmt.where(AuditEntry.object_id == object_id)
+    if actor:
+        stmt = stmt.where(AuditEntry.actor_name.contains(actor))
+    if action:
+        stmt = stmt.where(AuditEntry.action.startswith(action))
+    if request_id:
+        stmt = stmt.where(AuditEntry.request_id == request_id)
+    if text:
+        like = f"%{text}%"
+        stmt = stmt.where(or_(AuditEntry.reason.like(like), AuditEntry.object_id.like(like)))
+    if since:
+        stmt = stmt.where(AuditEntry.at >= since)
+    if until:
+        stmt = stmt.where(AuditEntry.at < until)
+    return session.scalars(stmt.order_by(AuditEntry.id.desc()).limit(limit).offset(offset)).all()
+
+
+def get(session: Session, entry_id: int) -> AuditEntry | None:
+    return session.get(AuditEntry, entry_id)

@@ -1,0 +1,1 @@
+"""The `huanjian` command line."""

@@ -1,0 +1,33 @@
+"""Entry point of the `huanjian` command."""
+
+from __future__ import annotations
+
+import typer
+
+from huanjian import __version__
+from huanjian.cli import audit, db, serve, users
+from huanjian.cli.geo import app as geo_app
+
+app = typer.Typer(
+    name="huanjian",
+    help="环监 huanjian — supervision of stationary pollution sources.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(users.app, name="users")
+app.add_typer(audit.app, name="audit")
+app.add_typer(geo_app, name="jurisdictions")
+app.command()(serve.serve)
+app.command()(serve.worker)
+app.command()(serve.demo)
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+def main() -> None:
+    app()

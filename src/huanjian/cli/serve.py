@@ -1,0 +1,141 @@
+"""`huanjian serve`, `huanjian worker`, `huanjian demo`: long-running processes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from pathlib import Path
+
+import typer
+import uvicorn
+from fastapi import FastAPI
+
+from huanjian.cli.common import console, handle_errors, operator, runtime
+from huanjian.core import migrate
+from huanjian.core.runtime import Runtime
+from huanjian.demo import seed
+from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
+from huanjian.jobs.worker import Worker
+from huanjian.web.app import create_app
+
+
+def _worker(rt: Runtime) -> Worker:
+    s = rt.settings
+    return Worker(rt.db, rt.audit_key, poll_seconds=s.worker_poll_seconds, lease_seconds=s.job_lease_seconds)
+
+
+def build_app(rt: Runtime, with_worker: bool) -> FastAPI:
+    stop = asyncio.Event()
+    tasks: list[asyncio.Task[None]] = []
+
+    async def start(_: FastAPI) -> None:
+        if with_worker:
+            tasks.append(asyncio.create_task(_worker(rt).run_forever(stop)))
+
+    async def finish(_: FastAPI) -> None:
+        # Graceful: let the worker finish the job in hand before the process exits.
+        stop.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    return create_app(rt, on_startup=[start], on_shutdown=[finish])
+
+
+def _serve(
+    rt: Runtime,
+    host: str,
+    port: int,
+    with_worker: bool,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
+) -> None:
+    app = build_app(rt, with_worker)
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=rt.settings.log_level.lower(),
+        ssl_certfile=str(certfile) if certfile else None,
+        ssl_keyfile=str(keyfile) if keyfile else None,
+        proxy_headers=True,
+        timeout_graceful_shutdown=10,
+    )
+    uvicorn.Server(config).run()
+
+
+def _ensure_schema(rt: Runtime) -> None:
+    if migrate.current_revision(rt.db.engine) != migrate.head_revision():
+        with console.status("migrating the database…"):
+            migrate.upgrade(rt.db.engine)
+
+
+def serve(
+    host: str | None = typer.Option(None, help="Listen address (default: setting `host`)."),
+    port: int | None = typer.Option(None, help="Port (default: setting `port`)."),
+    worker: bool | None = typer.Option(None, "--worker/--no-worker", help="Run the worker in-process."),
+) -> None:
+    """Start the web server and API (and, by default, the background worker)."""
+    rt = runtime()
+    s = rt.settings
+    logging.basicConfig(level=s.log_level)
+    _ensure_schema(rt)
+    with_worker = s.worker_in_process if worker is None else worker
+    _serve(rt, host or s.host, port or s.port, with_worker, s.tls_certfile, s.tls_keyfile)
+
+
+def worker(once: bool = typer.Option(False, "--once", help="Run due jobs, then exit.")) -> None:
+    """Run the background worker (scheduled and queued jobs)."""
+    rt = runtime()
+    logging.basicConfig(level=rt.settings.log_level)
+    _ensure_schema(rt)
+    w = _worker(rt)
+    if once:
+        console.print(f"ran {w.drain()} jobs")
+        return
+    stop = asyncio.Event()
+
+    async def main() -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await w.run_forever(stop)
+
+    asyncio.run(main())
+
+
+@handle_errors
+def demo(
+    host: str = typer.Option("127.0.0.1", help="Listen address."),
+    port: int = typer.Option(8000, help="Port."),
+    tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a self-signed certificate."),
+    no_serve: bool = typer.Option(False, "--no-serve", help="Only migrate and seed, then exit."),
+) -> None:
+    """Migrate, seed demo data and users, then start server and worker and print the address."""
+    rt = runtime()
+    logging.basicConfig(level=rt.settings.log_level)
+    _ensure_schema(rt)
+    _, ctx = operator()
+    with rt.tx(ctx) as tx:
+        report = seed.seed_jurisdictions(tx, "31", rt.settings.divisions_dir)
+        created = seed.seed_users(tx)
+    console.print(
+        f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
+    )
+    certfile = keyfile = None
+    if tls:
+        from huanjian.demo.tls import self_signed
+
+        certfile, keyfile = self_signed(rt.settings.data_dir / "tls", [host, "localhost", "127.0.0.1"])
+    scheme = "https" if tls else "http"
+    console.rule("huanjian demo")
+    console.print(
+        f"address: [bold]{scheme}://{host}:{port}/[/bold]   API docs: {scheme}://{host}:{port}/api/docs"
+    )
+    console.print(f"logins (password [bold]{seed.DEMO_PASSWORD}[/bold]):")
+    for u in seed.DEMO_USERS:
+        console.print(
+            f"  {u.username:<11} {u.role:<12} {u.jurisdiction or u.organisation or ''}  {u.full_name}"
+        )
+    if no_serve:
+        return
+    _serve(rt, host, port, True, certfile, keyfile)

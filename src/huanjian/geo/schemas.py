@@ -1,0 +1,12 @@
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict
+
+
+class JurisdictionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    code: str
+    name: str
+    level: str
+    parent_code: str | None

@@ -1,0 +1,1 @@
+"""Background work: durable queued and scheduled jobs with history."""

@@ -1,0 +1,1 @@
+"""In-app notification inbox with sent, read and acknowledged times."""

@@ -1,0 +1,130 @@
+"""One settings object for the whole platform.
+
+Sources, highest priority first: environment variables ``HUANJIAN_*``, then an
+optional TOML file (``huanjian.toml`` in the working directory, or the path in
+``HUANJIAN_CONFIG``), then the defaults below. Every field is documented in
+``docs/configuration.md``; a test fails when one is missing there.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+from huanjian.errors import ConfigError
+
+
+def _toml_path() -> Path:
+    return Path(os.environ.get("HUANJIAN_CONFIG", "huanjian.toml"))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HUANJIAN_", extra="forbid")
+
+    data_dir: Path = Field(Path("var"), description="Directory for the SQLite database, keys and files.")
+    database_url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty means sqlite:///<data_dir>/huanjian.db. "
+        "PostgreSQL: postgresql+psycopg://user@host/db.",
+    )
+    secret_key: str = Field(
+        "",
+        description="Key signing session cookies. Empty: generated once into <data_dir>/secret.key.",
+    )
+    audit_key: str = Field(
+        "",
+        description="HMAC key signing the audit chain head; keep it outside the database. "
+        "Empty: read from audit_key_file.",
+    )
+    audit_key_file: Path | None = Field(
+        None,
+        description="File holding the audit HMAC key. Empty: <data_dir>/audit.key, created on first use.",
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8000, description="Port of the web server.")
+    tls_certfile: Path | None = Field(None, description="PEM certificate; with tls_keyfile enables HTTPS.")
+    tls_keyfile: Path | None = Field(None, description="PEM private key for tls_certfile.")
+    default_locale: Literal["zh_CN", "en"] = Field("zh_CN", description="UI language when none is chosen.")
+    session_hours: int = Field(12, description="Lifetime of a web login session, in hours.")
+    secure_cookies: bool = Field(
+        False, description="Mark cookies Secure (set true behind HTTPS; implied when TLS is on)."
+    )
+    worker_in_process: bool = Field(True, description="Run the background worker inside `huanjian serve`.")
+    worker_poll_seconds: float = Field(1.0, description="How often the worker looks for due jobs.")
+    job_lease_seconds: int = Field(300, description="A running job not finished within this is retried.")
+    log_level: str = Field("INFO", description="Python logging level.")
+    divisions_dir: Path | None = Field(
+        None,
+        description="Directory of the administrative-division data (npm package files). "
+        "Empty: node_modules/ of the checkout.",
+    )
+    password_min_length: int = Field(10, description="Minimum length of a user password.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            TomlConfigSettingsSource(settings_cls, toml_file=_toml_path()),
+        )
+
+    # Derived values ---------------------------------------------------------
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'huanjian.db').as_posix()}"
+
+    @property
+    def tls_enabled(self) -> bool:
+        return self.tls_certfile is not None and self.tls_keyfile is not None
+
+    def _key_from_file(self, path: Path) -> str:
+        if path.exists():
+            return path.read_text(encoding="ascii").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_hex(32)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            fh.write(key + "\n")
+        return key
+
+    def session_secret(self) -> str:
+        return self.secret_key or self._key_from_file(self.data_dir / "secret.key")
+
+    def audit_hmac_key(self) -> bytes:
+        key = self.audit_key or self._key_from_file(self.audit_key_file or self.data_dir / "audit.key")
+        if len(key) < 16:
+            raise ConfigError(
+                "audit key is shorter than 16 characters; refuse to sign the audit chain with it"
+            )
+        return key.encode("utf-8")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    try:
+        return Settings()
+    except Exception as exc:  # pydantic's error names the field and the source
+        raise ConfigError(f"invalid configuration: {exc}") from exc
+
+
+def reset_settings_cache() -> None:
+    get_settings.cache_clear()

@@ -1,0 +1,1 @@
+"""Web shell: FastAPI app, /api/v1, server-rendered pages (Jinja2 + htmx)."""

@@ -1,0 +1,54 @@
+"""Every router of the app, in one place, and the named public routes.
+
+A new domain adds its API router and its page router here. Any route not in
+``PUBLIC_ROUTES`` requires a logged-in principal, and the isolation test
+(tests/access/test_isolation.py) demands a cross-tenant case for it.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from huanjian.access import api as access_api
+from huanjian.access import pages as access_pages
+from huanjian.audit import api as audit_api
+from huanjian.audit import pages as audit_pages
+from huanjian.geo import api as geo_api
+from huanjian.jobs import api as jobs_api
+from huanjian.jobs import pages as jobs_pages
+from huanjian.notify import api as notify_api
+from huanjian.notify import pages as notify_pages
+from huanjian.web import pages as shell_pages
+
+API_ROUTERS: list[APIRouter] = [
+    access_api.router,
+    geo_api.router,
+    audit_api.router,
+    jobs_api.router,
+    notify_api.router,
+]
+
+PAGE_ROUTERS: list[APIRouter] = [
+    shell_pages.router,
+    access_pages.router,
+    audit_pages.router,
+    jobs_pages.router,
+    notify_pages.router,
+]
+
+# (method, path) of routes reachable without logging in. Published information
+# only (draw results, credit lists, when those domains land), plus the login
+# form and operational probes.
+PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("GET", "/login"),
+        ("POST", "/login"),
+        ("POST", "/logout"),
+        ("GET", "/healthz"),
+        ("GET", "/metrics"),
+        ("POST", "/api/v1/auth/tokens"),
+        ("GET", "/api/docs"),
+        ("GET", "/api/docs/oauth2-redirect"),
+        ("GET", "/api/v1/openapi.json"),
+    }
+)
