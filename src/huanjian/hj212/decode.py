@@ -86,8 +86,8 @@ def _decode(raw: bytes, strict: bool, hint: tuple[int, int, int] | None) -> Fram
         )
     declared = int(length_field)
     start = 6
-    if end < start:
-        raise HJ212Error("frame is truncated inside its header", code="truncated", position=len(raw))
+    if end <= start:
+        raise HJ212Error("frame has nothing after its length field", code="truncated", position=len(raw))
 
     given: str | None
     if end - 4 >= start and is_hex4(raw[end - 4 : end]):
