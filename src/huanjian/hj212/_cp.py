@@ -147,7 +147,6 @@ def _value(key: str, sub: str, value: str, where: int, warn: Callable[[Issue], N
 
 # --- fast ------------------------------------------------------------------------------------
 
-_SEMI_TO_COMMA = str.maketrans(";", ",")
 _Getter = Callable[[Sequence[Value]], tuple[Value, ...]]
 
 
@@ -185,7 +184,7 @@ def _make_plan(keys: tuple[str, ...]) -> Plan | None:
     groups: dict[str, dict[str, int]] = {}
     first_wire: dict[str, str] = {}
     for index, key in enumerate(keys):
-        if not key:
+        if not key or WHITESPACE_RE.search(key) is not None:
             return None
         if "-" not in key:
             if key in param_positions:
@@ -239,9 +238,9 @@ def plan_for(keys: tuple[str, ...]) -> Plan | None:
 
 def split_fast(inner: str) -> tuple[Plan, tuple[str, ...]] | None:
     """Structure check and split of a clean CP: the plan and the raw values, or None."""
-    if "//" in inner or WHITESPACE_RE.search(inner) is not None:
+    if "//" in inner:
         return None
-    segments = inner.translate(_SEMI_TO_COMMA).split(",")
+    segments = inner.replace(";", ",").split(",")
     count = len(segments)
     # Exactly one '=' per piece: every piece has one (no empty separator) and the total matches.
     if inner.count("=") != count:
@@ -251,6 +250,10 @@ def split_fast(inner: str) -> tuple[Plan, tuple[str, ...]] | None:
         return None
     plan = plan_for(keys)
     if plan is None:
+        return None
+    # Whitespace would need stripping (and a warning): keys are checked in the plan,
+    # numbers by NUMBERS_RE, so only the text values are left to look at.
+    if WHITESPACE_RE.search("".join(plan.text(values))) is not None:
         return None
     for index in plan.times:
         if not valid_time14(values[index]):

@@ -13,7 +13,7 @@ NUMBERS_RE = re.compile(
     r"(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:,[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))*"
 )
 WHITESPACE_RE = re.compile(r"\s")
-HEX4 = frozenset(b"0123456789abcdefABCDEF")
+HEX_BYTES = b"0123456789abcdefABCDEF"
 
 _DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
@@ -39,7 +39,7 @@ def valid_qn(value: str) -> bool:
 
 
 def is_hex4(value: bytes) -> bool:
-    return len(value) == 4 and all(b in HEX4 for b in value)
+    return len(value) == 4 and not value.translate(None, HEX_BYTES)
 
 
 def is_upper_hex(value: str, length: int) -> bool:

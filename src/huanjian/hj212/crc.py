@@ -151,9 +151,10 @@ def hj212_crc_batch(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
     """Appendix A CRCs of many data segments at once (NumPy).
 
     Each segment is left-padded with zero bytes to a multiple of 8 (zeros add nothing
-    to an XOR-fold), so every segment is a run of big-endian 64-bit words in one
-    buffer; ``bitwise_xor.reduceat`` folds each run to one word whose byte ``r``
-    (from the right) is ``X_r``; eight table lookups finish the job.
+    to an XOR-fold), so every segment is a run of 64-bit words in one buffer;
+    ``bitwise_xor.reduceat`` folds each run to one word whose byte at distance ``r``
+    from the word's end is ``X_r``; eight table lookups finish the job.  Native
+    little-endian words: the byte at distance ``r`` sits at bits ``8 * (7 - r)``.
     """
     count = len(segments)
     if count == 0:
@@ -163,17 +164,17 @@ def hj212_crc_batch(segments: Sequence[bytes]) -> npt.NDArray[np.uint16]:
     pads[lengths == 0] = 8  # keep one word per segment so reduceat sees no empty run
     zeros = bytes(8)
     buffer = b"".join([zeros[:p] + s for p, s in zip(pads.tolist(), segments, strict=True)])
-    words = np.frombuffer(buffer, dtype=">u8")
+    words = np.frombuffer(buffer, dtype="<u8")
     word_counts = (lengths + pads) // 8
     starts = np.zeros(count, dtype=np.int64)
     np.cumsum(word_counts[:-1], out=starts[1:])
     folded = np.bitwise_xor.reduceat(words, starts).astype(np.uint64)
     # The 0xFF of the initial register sits on the first byte, at distance len-1 from the end.
-    shift = ((np.maximum(lengths, 1) - 1) % 8 * 8).astype(np.uint64)
+    shift = ((7 - (np.maximum(lengths, 1) - 1) % 8) * 8).astype(np.uint64)
     folded ^= np.left_shift(np.uint64(0xFF), shift)
     index = np.zeros(count, dtype=np.uint8)
     for r in range(8):
-        byte = ((folded >> np.uint64(8 * r)) & np.uint64(0xFF)).astype(np.intp)
+        byte = ((folded >> np.uint64(8 * (7 - r))) & np.uint64(0xFF)).astype(np.intp)
         index ^= _POW_NP[r][byte]
     result = _TABLE_NP[index]
     result[lengths == 0] = 0xFFFF

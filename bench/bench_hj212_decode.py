@@ -1,0 +1,74 @@
+"""Benchmark (not a test): HJ 212 decode of a typical 2051 flue-gas minute frame.
+
+The frame: ~750 bytes, 9 parameters (SO2, NOx, particulate, O2, velocity,
+temperature, pressure, humidity, flow) each with Avg/Min/Max/Flag, CRC and number
+conversion included.  Prints the median frames/s of repeated runs for the
+single-frame path (``decode``) and the batch path (``decode_many``).
+
+    .venv/bin/python bench/bench_hj212_decode.py [--frames 20000] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from decimal import Decimal
+
+from huanjian.hj212 import decode, decode_many, encode
+
+CODES = ["a21026", "a21002", "a34013", "a19001", "a01011", "a01012", "a01013", "a01014", "a00000"]
+
+
+def typical_2051(seed: int) -> bytes:
+    items = {}
+    for i, code in enumerate(CODES):
+        base = 1 + (seed * 7919 + i * 104729) % 50000 / 100
+        items[code] = {
+            "Avg": Decimal(f"{base:.3f}"),
+            "Min": Decimal(f"{base * 0.9:.3f}"),
+            "Max": Decimal(f"{base * 1.1:.3f}"),
+            "Flag": "N",
+        }
+    minute = seed % 60
+    return encode(
+        qn=f"2024030112{minute:02d}00{seed % 1000:03d}",
+        st="31",
+        cn="2051",
+        pw="123456",
+        mn="010000A8900016F000169DC0",
+        ack=True,
+        params={"DataTime": f"2024030112{minute:02d}00"},
+        items=items,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--frames", type=int, default=20000)
+    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--batch-size", type=int, default=5000)
+    args = parser.parse_args()
+    frames = [typical_2051(i) for i in range(args.frames)]
+    print(f"frame size: {len(frames[0])} bytes; {args.frames} frames; median of {args.repeat} runs")
+    assert all(decode(f).ok for f in frames[:100])
+
+    single = []
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        for frame in frames:
+            decode(frame)
+        single.append(args.frames / (time.perf_counter() - start))
+    batch = []
+    size = args.batch_size
+    for _ in range(args.repeat):
+        start = time.perf_counter()
+        for at in range(0, len(frames), size):
+            decode_many(frames[at : at + size])
+        batch.append(args.frames / (time.perf_counter() - start))
+    print(f"single-frame decode: {statistics.median(single):,.0f} frames/s")
+    print(f"batch decode (batches of {size}): {statistics.median(batch):,.0f} frames/s")
+
+
+if __name__ == "__main__":
+    main()
