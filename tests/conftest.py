@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
+from huanjian.access import passwords
 from huanjian.access.policy import Principal
 from huanjian.core import migrate
 from huanjian.core.context import ActionContext
@@ -23,6 +24,9 @@ from huanjian.core.db import Database, make_engine
 from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
 from huanjian.settings import Settings
+
+# Cheap hashes in tests: argon2 at production cost would dominate the suite's time.
+passwords.configure(time_cost=1, memory_kib=64)
 
 PG_SERVER = os.environ.get("HUANJIAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432")
 AUDIT_KEY = "test-audit-key-0123456789abcdef"

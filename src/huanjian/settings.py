@@ -70,6 +70,8 @@ class Settings(BaseSettings):
         "Empty: node_modules/ of the checkout.",
     )
     password_min_length: int = Field(10, description="Minimum length of a user password.")
+    password_time_cost: int = Field(3, description="argon2id iterations for new password hashes.")
+    password_memory_kib: int = Field(65536, description="argon2id memory (KiB) for new password hashes.")
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,16 @@ from argon2.exceptions import InvalidHashError, VerificationError
 _hasher = PasswordHasher()
 
 
+def configure(time_cost: int, memory_kib: int) -> None:
+    """Set the argon2 cost (settings `password_time_cost`, `password_memory_kib`).
+
+    Hashes made with other parameters still verify: the parameters are stored
+    in each hash, and :func:`needs_rehash` tells when to upgrade one.
+    """
+    global _hasher  # one hasher per process, set at start-up
+    _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib)
+
+
 def hash_password(password: str) -> str:
     return str(_hasher.hash(password))
 

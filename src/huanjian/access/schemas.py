@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huanjian.access.models import User
+
 
 class UserOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -60,7 +62,15 @@ class NewToken(BaseModel):
     info: TokenOut
 
 
-def user_out(user: object) -> UserOut:
-    out = UserOut.model_validate(user)
-    out.permissions = sorted(getattr(user, "permission_names", set()))
-    return out
+def user_out(user: User) -> UserOut:
+    return UserOut(
+        id=user.id,
+        username=user.username,
+        full_name=user.full_name,
+        role=user.role,
+        jurisdiction_code=user.jurisdiction_code,
+        organisation_id=user.organisation_id,
+        active=user.active,
+        created_at=user.created_at,
+        permissions=sorted(user.permission_names),
+    )

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Query
 from huanjian.access.policy import authorize
 from huanjian.audit import repository, service
 from huanjian.audit.schemas import AuditEntryOut, VerificationOut
-from huanjian.errors import NotFound
+from huanjian.errors import NotFound, PermissionDenied
 from huanjian.web.deps import PrincipalDep, TxDep
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -52,6 +52,9 @@ def search(
 @router.get("/verify", response_model=VerificationOut)
 def verify(principal: PrincipalDep, tx: TxDep) -> VerificationOut:
     authorize(principal, "audit.verify")
+    if not principal.scope.everything:
+        # The chain spans every jurisdiction: only platform-wide administrators verify it.
+        raise PermissionDenied("only a platform administrator may verify the whole audit chain")
     result = service.verify(tx.session, tx.audit_key)
     return VerificationOut(**asdict(result))
 

@@ -7,6 +7,7 @@ import typer
 from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
 from huanjian.cli.geo import app as geo_app
+from huanjian.hj212.cli import app as hj212_app
 
 app = typer.Typer(
     name="huanjian",
@@ -18,6 +19,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(geo_app, name="jurisdictions")
+app.add_typer(hj212_app, name="hj212")
 app.command()(serve.serve)
 app.command()(serve.worker)
 app.command()(serve.demo)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from huanjian.access import passwords
 from huanjian.core.context import ActionContext
 from huanjian.core.db import Database
 from huanjian.core.tx import Tx
@@ -21,6 +22,7 @@ class Runtime:
     def from_settings(cls, settings: Settings | None = None) -> Runtime:
         settings = settings or get_settings()
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        passwords.configure(settings.password_time_cost, settings.password_memory_kib)
         return cls(settings=settings, db=Database(settings.effective_database_url))
 
     @property

@@ -45,6 +45,7 @@ def create_app(
         title="huanjian 环监",
         version=__version__,
         docs_url="/api/docs",
+        swagger_ui_oauth2_redirect_url="/api/docs/oauth2-redirect",
         redoc_url=None,
         openapi_url="/api/v1/openapi.json",
         lifespan=lifespan,
