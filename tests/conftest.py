@@ -33,26 +33,39 @@ AUDIT_KEY = "test-audit-key-0123456789abcdef"
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-def _pg_database(worker_id: str) -> str:
-    name = f"huanjian_test_{worker_id}"
-    with psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True) as conn:
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+
+
+def _pg_create(worker_id: str) -> str:
+    # Per process: concurrent test runs on one machine must not drop each other's database.
+    name = f"huanjian_test_{worker_id}_{os.getpid()}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{name}"')
-    return f"{PG_SERVER}/{name}"
+    return name
+
+
+def _pg_drop(name: str) -> None:
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])
 def database_url(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
 ) -> Iterator[str]:
+    pg_name = None
     if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     else:
-        url = _pg_database(worker_id)
+        pg_name = _pg_create(worker_id)
+        url = f"{PG_SERVER}/{pg_name}"
     engine = make_engine(url)
     migrate.upgrade(engine)
     engine.dispose()
     yield url
+    if pg_name:
+        _pg_drop(pg_name)
 
 
 class RolledBackDatabase(Database):
