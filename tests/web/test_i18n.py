@@ -9,10 +9,8 @@ A template that adds ``_("…")`` without a zh_CN translation fails here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -21,10 +19,8 @@ from fastapi.testclient import TestClient
 
 from huanjian.access import service as access
 from huanjian.access.policy import Principal
-from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
 from huanjian.web import i18n
-from huanjian.web.app import create_app
 from huanjian.web.templating import NAV
 from tests.factories import PASSWORD, seed_people
 
@@ -100,13 +96,7 @@ def test_chinese_strings_are_really_chinese() -> None:
     assert not untranslated
 
 
-# --- the login page, through the app --------------------------------------------------
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> Iterator[TestClient]:
-    with TestClient(create_app(runtime), base_url="http://testserver") as c:
-        yield c
+# --- the login page, through the app (`client` from tests/web/conftest.py) -------------
 
 
 def _lang(html: str) -> str:
