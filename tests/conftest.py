@@ -77,6 +77,7 @@ class RolledBackDatabase(Database):
         self.sessions = sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        self.read_sessions = self.sessions
 
 
 @pytest.fixture

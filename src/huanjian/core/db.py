@@ -92,9 +92,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        # IMMEDIATE takes the write lock up front: two writers never deadlock
-        # on a lock upgrade, the second simply waits (busy_timeout).
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Writers BEGIN IMMEDIATE: they take the write lock up front, so two
+        # writers never fail on a lock upgrade; the second waits (busy_timeout).
+        # Readers BEGIN DEFERRED and, under WAL, never wait for a writer.
+        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        conn.exec_driver_sql(f"BEGIN {mode}")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -116,12 +118,18 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 class Database:
-    """Engine + session factory for one URL; created once per process."""
+    """Engine + session factories for one URL; created once per process.
+
+    ``sessions`` is for units of work that may write, ``read_sessions`` for
+    read-only ones (on SQLite they do not queue behind writers).
+    """
 
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        self.read_engine = self.engine.execution_options(sqlite_begin="DEFERRED")
         self.sessions = make_session_factory(self.engine)
+        self.read_sessions = make_session_factory(self.read_engine)
 
     @property
     def backend(self) -> str:
@@ -131,8 +139,8 @@ class Database:
         return self.sessions()
 
     @contextmanager
-    def unit_of_work(self) -> Iterator[Session]:
-        with unit_of_work(self.sessions) as session:
+    def unit_of_work(self, *, readonly: bool = False) -> Iterator[Session]:
+        with unit_of_work(self.read_sessions if readonly else self.sessions) as session:
             yield session
 
     def dispose(self) -> None:

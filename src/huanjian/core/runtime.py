@@ -30,7 +30,7 @@ class Runtime:
         return self.settings.audit_hmac_key()
 
     @contextmanager
-    def tx(self, ctx: ActionContext) -> Iterator[Tx]:
+    def tx(self, ctx: ActionContext, *, readonly: bool = False) -> Iterator[Tx]:
         """One unit of work acting as ``ctx``: commit on success, roll back on error."""
-        with self.db.unit_of_work() as session:
+        with self.db.unit_of_work(readonly=readonly) as session:
             yield Tx(session, ctx, self.audit_key)

@@ -49,7 +49,8 @@ def _channel(request: Request) -> str:
 def get_tx(request: Request) -> Iterator[Tx]:
     rt = runtime(request)
     ctx = ActionContext(None, "anonymous", _channel(request), request_id(request))
-    with rt.tx(ctx) as tx:
+    # Safe methods do not change state (HTTP semantics), so they read without the write lock.
+    with rt.tx(ctx, readonly=request.method in ("GET", "HEAD", "OPTIONS")) as tx:
         request.state.tx = tx
         yield tx
 

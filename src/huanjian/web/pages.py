@@ -87,7 +87,7 @@ def home(request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
 def healthz(request: Request) -> Response:
     rt = runtime(request)
     try:
-        with rt.db.engine.connect() as conn:
+        with rt.db.read_engine.connect() as conn:
             conn.execute(text("SELECT 1"))
     except Exception as exc:  # report, do not raise: this is the health probe
         return JSONResponse({"status": "error", "database": str(exc)[:200]}, status_code=503)
