@@ -140,7 +140,7 @@ def test_person_permission_check(tx: Tx) -> None:
     approver = Principal.of(make_user(tx, "approver", "station", "310000", permissions=("review.approve",)))
     other = Principal.of(make_user(tx, "other", "station", "310000"))
     require_permission(approver, "review.approve")
-    with pytest.raises(PermissionDenied, match="review.approve"):
+    with pytest.raises(PermissionDenied, match=r"review\.approve"):
         require_permission(other, "review.approve")
     with pytest.raises(KeyError):
         require_permission(approver, "review.aprove")  # a typo in code is a bug, not a denial
