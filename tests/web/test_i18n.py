@@ -22,7 +22,7 @@ from huanjian.access.policy import Principal
 from huanjian.core.tx import Tx
 from huanjian.web import i18n
 from huanjian.web.templating import NAV
-from tests.factories import PASSWORD, seed_people
+from tests.factories import PASSWORD, make_user, seed_geo
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src" / "huanjian"
@@ -133,9 +133,15 @@ def test_unknown_language_falls_back_to_chinese(client: TestClient) -> None:
     assert "hj_lang" not in client.cookies
 
 
+def _staff(tx: Tx) -> None:
+    seed_geo(tx)
+    make_user(tx, "city", "bureau", "310000")
+    make_user(tx, "pudong", "bureau", "310115")
+
+
 def test_login_errors_are_translated(client: TestClient, tx: Tx) -> None:
-    people = seed_people(tx)
-    access.set_active(tx, Principal.system(), people.pudong.username, False, "test")
+    _staff(tx)
+    access.set_active(tx, Principal.system(), "pudong", False, "test")
     tx.session.flush()
 
     wrong = client.post("/login", data={"username": "city", "password": "not-the-password"})
@@ -151,7 +157,7 @@ def test_login_errors_are_translated(client: TestClient, tx: Tx) -> None:
 
 
 def test_logged_in_shell_shows_chinese_navigation(client: TestClient, tx: Tx) -> None:
-    seed_people(tx)
+    _staff(tx)
     tx.session.flush()
     login = client.post("/login", data={"username": "city", "password": PASSWORD}, follow_redirects=False)
     assert login.status_code == 303
