@@ -79,6 +79,7 @@ def _env(data_dir: Path) -> dict[str, str]:
         HUANJIAN_AUDIT_KEY=AUDIT_KEY,
         HUANJIAN_CONFIG=str(data_dir / "huanjian.toml"),
         HUANJIAN_LOG_LEVEL="WARNING",
+        COLUMNS="120",  # Rich output (seed report, tracebacks) readable in pytest's report
     )
     return env
 
@@ -130,8 +131,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         timeout=180,
     )
     if seeded.returncode != 0:
-        output = f"{seeded.stdout}\n{seeded.stderr}"
-        pytest.fail(f"huanjian demo --no-serve failed ({seeded.returncode}):\n{output}")
+        output = "\n".join(f"{seeded.stdout}\n{seeded.stderr}".strip().splitlines()[-40:])
+        pytest.fail(f"huanjian demo --no-serve failed ({seeded.returncode}), last lines:\n{output}")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     log = data_dir / "serve.log"
