@@ -97,7 +97,7 @@ def db(database_url: str) -> Iterator[RolledBackDatabase]:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path, audit_key=AUDIT_KEY, secret_key="test-secret", divisions_dir=None)
+    return Settings(data_dir=tmp_path, audit_key=AUDIT_KEY, divisions_dir=None)
 
 
 @pytest.fixture

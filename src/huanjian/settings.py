@@ -38,10 +38,6 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL. Empty means sqlite:///<data_dir>/huanjian.db. "
         "PostgreSQL: postgresql+psycopg://user@host/db.",
     )
-    secret_key: str = Field(
-        "",
-        description="Key signing session cookies. Empty: generated once into <data_dir>/secret.key.",
-    )
     audit_key: str = Field(
         "",
         description="HMAC key signing the audit chain head; keep it outside the database. "
@@ -107,9 +103,6 @@ class Settings(BaseSettings):
         with os.fdopen(fd, "w", encoding="ascii") as fh:
             fh.write(key + "\n")
         return key
-
-    def session_secret(self) -> str:
-        return self.secret_key or self._key_from_file(self.data_dir / "secret.key")
 
     def audit_hmac_key(self) -> bytes:
         key = self.audit_key or self._key_from_file(self.audit_key_file or self.data_dir / "audit.key")

@@ -15,6 +15,8 @@ import socket
 import traceback
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
+
 from huanjian.core.context import ActionContext
 from huanjian.core.db import Database
 from huanjian.core.time import utcnow
@@ -35,22 +37,27 @@ class Worker:
         poll_seconds: float = 1.0,
         lease_seconds: int = 300,
         name: str | None = None,
+        run_schedules: bool = True,
     ) -> None:
         self.db = db
         self.audit_key = audit_key
         self.poll_seconds = poll_seconds
         self.lease = timedelta(seconds=lease_seconds)
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        # Several workers may share a database; any of them may enqueue schedules
+        # (deduplicated), but a worker dedicated to one queue can leave it to others.
+        self.run_schedules = run_schedules
 
-    def _tx(self, session: object, request_id: str) -> Tx:
+    def _tx(self, session: Session, request_id: str) -> Tx:
         ctx = ActionContext(None, f"worker {self.name}", "worker", request_id)
-        return Tx(session, ctx, self.audit_key)  # type: ignore[arg-type]
+        return Tx(session, ctx, self.audit_key)
 
     def run_once(self) -> bool:
         """Run at most one job; True when one was run (so the caller loops without sleeping)."""
         now = utcnow()
-        with self.db.unit_of_work() as session:
-            service.enqueue_due_schedules(self._tx(session, "schedule"), now)
+        if self.run_schedules:
+            with self.db.unit_of_work() as session:
+                service.enqueue_due_schedules(self._tx(session, "schedule"), now)
         with self.db.unit_of_work() as session:
             job = repository.claim_next(session, self.name, now, now + self.lease)
             if job is None:
