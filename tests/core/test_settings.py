@@ -39,7 +39,7 @@ def test_toml_file_and_env_precedence(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert Settings().port == 8123
     monkeypatch.setenv("HUANJIAN_PORT", "8124")
     s = Settings()
-    assert s.port == 8124 and s.host == "0.0.0.0"  # noqa: S104
+    assert s.port == 8124 and s.host == "0.0.0.0"
 
 
 def test_bad_setting_is_a_config_error(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ def test_cst_day_boundary() -> None:
 
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
-        to_cst(datetime(2026, 1, 1))  # noqa: DTZ001
+        to_cst(datetime(2026, 1, 1))
 
 
 @given(
@@ -50,7 +50,7 @@ def test_utc_survives_the_database(tx: Tx) -> None:
 def test_naive_datetime_is_not_stored(tx: Tx) -> None:
     from sqlalchemy.exc import StatementError
 
-    tx.session.add(AuditHead(id=98, count=0, head_hash="x", mac="y", updated_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+    tx.session.add(AuditHead(id=98, count=0, head_hash="x", mac="y", updated_at=datetime(2026, 1, 1)))
     with pytest.raises(StatementError, match="naive"):
         tx.session.flush()
     tx.session.rollback()

@@ -11,8 +11,11 @@ from sqlalchemy import select, update
 from huanjian.core.runtime import Runtime
 from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
-from huanjian.jobs import builtin  # noqa: F401
-from huanjian.jobs import repository, service
+from huanjian.jobs import (
+    builtin,  # noqa: F401
+    repository,
+    service,
+)
 from huanjian.jobs.models import Job, JobRun
 from huanjian.jobs.registry import HANDLERS, SCHEDULES, job
 from huanjian.jobs.worker import Worker
