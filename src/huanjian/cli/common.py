@@ -32,6 +32,14 @@ def runtime() -> Runtime:
     return _runtime
 
 
+def reset_runtime() -> None:
+    """Forget the cached runtime (tests run several commands in one process)."""
+    global _runtime
+    if _runtime is not None:
+        _runtime.db.dispose()
+    _runtime = None
+
+
 def operator() -> tuple[Principal, ActionContext]:
     """The CLI acts as the platform operator, recorded by OS user name."""
     name = f"cli:{getpass.getuser()}"
