@@ -103,6 +103,17 @@ def test_wrong_password_shows_the_error(page: Page) -> None:
     expect(page.get_by_role("alert")).to_have_text("Wrong username or password.")
 
 
+def test_a_forbidden_page_explains_itself(page: Page) -> None:
+    login(page, "city")  # bureau staff: no jobs.read
+    page.goto("/jobs")
+    error = page.get_by_test_id("error")
+    expect(error).to_have_attribute("data-code", "forbidden")
+    expect(error).to_contain_text("您没有访问该页面或执行该操作的权限")
+    shot(page, "forbidden-zh-desktop")
+    error.get_by_role("link", name="返回首页").click()
+    expect(page.locator("main h1")).to_have_text("监管、监测、执法三监联动")
+
+
 def _no_horizontal_scroll(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"page is {width}px wide on a {PHONE['width']}px phone"
