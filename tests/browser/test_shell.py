@@ -151,4 +151,4 @@ def test_every_page_renders_for_the_administrator(size: str, page: Page, phone: 
         expect(tab.locator("main h1")).to_be_visible()
         if size == "phone":
             _no_horizontal_scroll(tab)
-        shot(tab, f"{key}-zh-{size}")
+        shot(tab, f"page-{key}-zh-{size}")
