@@ -1,0 +1,129 @@
+"""Every write route leaves an audit entry tied to its request (NetBox-style generic check).
+
+`test_every_write_route_is_covered` walks the app's non-GET routes and fails
+for any route without a successful-write case below, so a write route added
+later must show that it is audited.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from huanjian.access import service as access_service
+from huanjian.audit.models import AuditEntry
+from huanjian.core.runtime import Runtime
+from huanjian.core.tx import Tx
+from huanjian.jobs import builtin  # noqa: F401
+from huanjian.notify import service as notify
+from huanjian.web.app import create_app
+from huanjian.web.routes import PUBLIC_ROUTES
+from tests.access.test_isolation import app_routes
+from tests.factories import PASSWORD, bearer, make_user, seed_people
+
+
+@dataclass(frozen=True)
+class Write:
+    user: str
+    path: str  # may use {ids} placeholders
+    body: dict[str, Any] | None = None
+    form: dict[str, str] | None = None
+    action: str = ""  # expected audit action prefix
+
+
+@pytest.fixture
+def setup(runtime: Runtime, tx: Tx) -> tuple[TestClient, dict[str, dict[str, str]], dict[str, Any]]:
+    people = seed_people(tx)
+    make_user(tx, "victim", "bureau", "310115", permissions=("case.decide",))
+    make_user(tx, "sleeper", "bureau", "310115")
+    from huanjian.access.policy import Principal
+
+    access_service.set_active(tx, Principal.system(), "sleeper", False, "on leave")
+    headers = {u.username: bearer(tx, u) for u in (people.admin, people.pudong)}
+    note = notify.send(tx, [people.pudong.id], kind="t", title="hello")[0]
+    _, token = access_service.issue_token(tx, people.pudong, "api", name="to-revoke")
+    tx.session.commit()
+    ids = {"n": note.id, "token": token.id}
+    return TestClient(create_app(runtime)), headers, ids
+
+
+WRITES: dict[tuple[str, str], Write] = {
+    ("POST", "/api/v1/auth/tokens"): Write(
+        "", "/api/v1/auth/tokens", {"username": "pudong", "password": PASSWORD}, action="token.issue"
+    ),
+    ("DELETE", "/api/v1/me/tokens/{token_id}"): Write(
+        "pudong", "/api/v1/me/tokens/{token}", action="token.revoke"
+    ),
+    ("POST", "/api/v1/users"): Write(
+        "admin",
+        "/api/v1/users",
+        {
+            "username": "u9",
+            "full_name": "U",
+            "role": "station",
+            "password": PASSWORD,
+            "jurisdiction_code": "310000",
+        },
+        action="user.create",
+    ),
+    ("POST", "/api/v1/users/{username}/disable"): Write(
+        "admin", "/api/v1/users/victim/disable", {"reason": "r"}, action="user.disable"
+    ),
+    ("POST", "/api/v1/users/{username}/enable"): Write(
+        "admin", "/api/v1/users/sleeper/enable", {"reason": "r"}, action="user.enable"
+    ),
+    ("POST", "/api/v1/users/{username}/permissions"): Write(
+        "admin",
+        "/api/v1/users/victim/permissions",
+        {"permission": "draw.run", "reason": "r"},
+        action="user.grant",
+    ),
+    ("DELETE", "/api/v1/users/{username}/permissions/{permission}"): Write(
+        "admin", "/api/v1/users/victim/permissions/case.decide?reason=rotated", action="user.revoke"
+    ),
+    ("POST", "/api/v1/jobs"): Write("admin", "/api/v1/jobs", {"kind": "audit.verify"}, action="job.enqueue"),
+    ("POST", "/api/v1/notifications"): Write(
+        "pudong", "/api/v1/notifications", {"to": "victim", "title": "t"}, action="notification.send"
+    ),
+    ("POST", "/api/v1/notifications/{notification_id}/read"): Write(
+        "pudong", "/api/v1/notifications/{n}/read", action="notification.read"
+    ),
+    ("POST", "/api/v1/notifications/{notification_id}/acknowledge"): Write(
+        "pudong", "/api/v1/notifications/{n}/acknowledge", action="notification.acknowledge"
+    ),
+    ("POST", "/notifications/{notification_id}/acknowledge"): Write(
+        "pudong", "/notifications/{n}/acknowledge", action="notification.acknowledge"
+    ),
+    ("POST", "/login"): Write(
+        "", "/login", form={"username": "pudong", "password": PASSWORD}, action="token.issue.session"
+    ),
+}
+NOT_A_STATE_CHANGE = {("POST", "/logout")}  # revoking a session is audited when a cookie is present
+
+
+def test_every_write_route_is_covered() -> None:
+    writes = {r for r in app_routes() if r[0] in ("POST", "PUT", "PATCH", "DELETE")}
+    missing = sorted(writes - set(WRITES) - NOT_A_STATE_CHANGE)
+    assert not missing, f"write routes without an audit case in {__file__}: {missing}"
+
+
+@pytest.mark.parametrize("route", sorted(WRITES), ids=lambda r: f"{r[0]} {r[1]}")
+def test_write_leaves_audit_entry(route: tuple[str, str], setup: Any, tx: Tx) -> None:
+    client, headers, ids = setup
+    w = WRITES[route]
+    method = "POST" if w.body is not None or w.form is not None else route[0]
+    rid = f"req-{route[0]}-{len(route[1])}"
+    h = {**(headers[w.user] if w.user else {}), "X-Request-ID": rid}
+    path = w.path.format(**ids)
+    kwargs: dict[str, Any] = {"json": w.body} if w.body is not None else {"data": w.form} if w.form else {}
+    r = client.request(method, path, headers=h, follow_redirects=False, **kwargs)
+    assert r.status_code < 400, (route, r.status_code, r.text)
+    tx.session.expire_all()
+    entries = tx.session.scalars(select(AuditEntry).where(AuditEntry.request_id == rid)).all()
+    assert entries, f"{route}: no audit entry for request {rid}"
+    assert any(e.action.startswith(w.action) for e in entries), [e.action for e in entries]
+    assert PUBLIC_ROUTES  # the public list exists and is respected by the isolation test
