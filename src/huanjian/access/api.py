@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from huanjian.access import repository, service
+from huanjian.access.policy import Principal
 from huanjian.access.schemas import (
     GrantIn,
     LoginIn,
@@ -25,6 +26,7 @@ router = APIRouter(tags=["access"])
 def login_for_token(body: LoginIn, tx: TxDep) -> NewToken:
     """Exchange username and password for a revocable API bearer token."""
     user = service.authenticate(tx, body.username, body.password)
+    tx.ctx = Principal.of(user).context("api", tx.ctx.request_id)
     secret, token = service.issue_token(tx, user, "api", name=body.token_name)
     return NewToken(token=secret, info=TokenOut.model_validate(token))
 

@@ -11,7 +11,9 @@ from sqlalchemy import text
 
 from huanjian import __version__
 from huanjian.access import service as access
+from huanjian.access.policy import Principal
 from huanjian.errors import AuthenticationError
+from huanjian.geo import repository as geo_repo
 from huanjian.notify import repository as notify_repo
 from huanjian.web import metrics
 from huanjian.web.deps import SESSION_COOKIE, OptionalPrincipalDep, PrincipalDep, SettingsDep, TxDep, runtime
@@ -52,6 +54,8 @@ def login(
             {"next": _safe_next(next), "error": exc.message, "username": username},
             status_code=401,
         )
+    # The session is issued by the person logging in: the audit entry names them.
+    tx.ctx = Principal.of(user).context("web", tx.ctx.request_id)
     secret, _token = access.issue_token(
         tx, user, "session", name=request.headers.get("user-agent", "")[:100], hours=settings.session_hours
     )
@@ -80,7 +84,8 @@ def logout(request: Request, tx: TxDep) -> Response:
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
     unread = notify_repo.unread_count(tx.session, principal.user_id or -1)
-    return render(request, "home.html", {"unread": unread, "version": __version__})
+    place = geo_repo.get(tx.session, principal.jurisdiction_code) if principal.jurisdiction_code else None
+    return render(request, "home.html", {"unread": unread, "version": __version__, "jurisdiction": place})
 
 
 @router.get("/healthz")

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from huanjian.access.roles import ROLES
 from huanjian.core.time import to_cst
 from huanjian.web import i18n
 
@@ -29,6 +30,7 @@ def _cst(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
 
 
 templates.env.filters["cst"] = _cst
+templates.env.globals["roles"] = ROLES
 
 # Navigation for the domains; entries whose domain has not landed are shown disabled.
 NAV: list[dict[str, Any]] = [
