@@ -7,9 +7,18 @@ from huanjian.access import models as access_models
 from huanjian.audit import models as audit_models
 from huanjian.core.db import Base
 from huanjian.geo import models as geo_models
+from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
 from huanjian.notify import models as notify_models
 
 metadata = Base.metadata
 
-__all__ = ["access_models", "audit_models", "geo_models", "jobs_models", "metadata", "notify_models"]
+__all__ = [
+    "access_models",
+    "audit_models",
+    "geo_models",
+    "ingest_models",
+    "jobs_models",
+    "metadata",
+    "notify_models",
+]

@@ -46,8 +46,16 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
+#: Tables partitioned at run time (PostgreSQL): their partitions are not models.
+PARTITIONED_TABLES = ("ingest_reading",)
+
+
+def _include_name(name: str | None, type_: str, _parents: object) -> bool:
+    return not (type_ == "table" and name and name.startswith(tuple(p + "_" for p in PARTITIONED_TABLES)))
+
+
 def pending_differences(engine: Engine) -> list[object]:
     """Differences between the migrated schema and the models (empty when in step)."""
     with engine.connect() as conn:
-        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True, "include_name": _include_name})
         return list(compare_metadata(ctx, metadata))

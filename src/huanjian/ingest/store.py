@@ -1,0 +1,577 @@
+"""Bulk, transactional writes of an ingest batch (gateway and replay use the same path).
+
+:meth:`IngestStore.write` decodes and classifies a batch (:mod:`pipeline`), then in
+**one transaction**: creates the logical records (deduplicating retransmissions and
+marking conflicting resends), assembles split packets, inserts the raw frames,
+the readings (PostgreSQL: ``COPY`` into the monthly partition; SQLite:
+``executemany``), the logger status, and one audit entry for the batch.  It
+returns the batch with verdicts and the replies owed; the caller sends them only
+after this method returned, that is after the commit.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Table, bindparam, func, insert, text, update
+from sqlalchemy.orm import Session
+
+from huanjian.core.context import ActionContext
+from huanjian.core.db import Database
+from huanjian.core.time import utcnow
+from huanjian.core.tx import Tx
+from huanjian.hj212 import Frame, decode
+from huanjian.hj212.model import Value
+from huanjian.ingest import repository
+from huanjian.ingest.models import IngestFrame, IngestLogger, IngestPart, IngestReading, IngestRecord
+from huanjian.ingest.pipeline import (
+    READING_VALUE_COLUMNS,
+    Incoming,
+    LoggerConfig,
+    Prepared,
+    Rules,
+    content_hash,
+    prepare,
+    reading_values,
+)
+
+log = logging.getLogger("huanjian.ingest")
+
+READING_COLUMNS: tuple[str, ...] = (
+    "record_id",
+    "pollutant",
+    "data_time",
+    "mn",
+    "period",
+    "wire_code",
+    *READING_VALUE_COLUMNS,
+    "received_at",
+    "current",
+    "conflict",
+)
+_FRAME: Table = IngestFrame.__table__  # type: ignore[assignment]
+_RECORD: Table = IngestRecord.__table__  # type: ignore[assignment]
+_READING: Table = IngestReading.__table__  # type: ignore[assignment]
+_PART: Table = IngestPart.__table__  # type: ignore[assignment]
+_LOGGER: Table = IngestLogger.__table__  # type: ignore[assignment]
+#: Months outside these years go to the default partition (never split later).
+PARTITION_YEARS = (2000, 2100)
+
+
+@dataclass(slots=True)
+class _Version:
+    """One record of a (MN, CN, DataTime) key while the batch is being resolved."""
+
+    id: int | None
+    content_hash: str
+    current: bool
+    conflict: bool
+    flipped: bool = False
+    copies_added: int = 0
+    last_received_at: datetime | None = None
+    new: Prepared | None = None  # the frame that creates it (new records only)
+    items: Mapping[str, Mapping[str, Value]] | None = None
+    params: Mapping[str, str] | None = None
+
+
+@dataclass(slots=True)
+class BatchResult:
+    prepared: list[Prepared]
+    counts: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+class IngestStore:
+    def __init__(
+        self,
+        db: Database,
+        audit_key: bytes,
+        rules: Rules | None = None,
+        *,
+        register_cache_seconds: float = 60.0,
+        channel: str = "gateway",
+    ) -> None:
+        self.db = db
+        self.audit_key = audit_key
+        self.rules = rules or Rules()
+        self.channel = channel
+        self._cache_seconds = register_cache_seconds
+        self._configs: dict[str, tuple[float, LoggerConfig | None]] = {}
+        self._months: set[tuple[int, int]] = set()
+        self.is_postgres = db.backend == "postgresql"
+
+    # -- register view (cached: the register changes rarely, frames arrive constantly)
+
+    def _lookup(self, session: Session, mns: set[str]) -> dict[str, LoggerConfig]:
+        now = time.monotonic()
+        out: dict[str, LoggerConfig] = {}
+        missing: set[str] = set()
+        for mn in mns:
+            hit = self._configs.get(mn)
+            if hit is not None and now - hit[0] < self._cache_seconds:
+                if hit[1] is not None:
+                    out[mn] = hit[1]
+            else:
+                missing.add(mn)
+        if missing:
+            found = repository.logger_configs(session, missing)
+            for mn in missing:
+                self._configs[mn] = (now, found.get(mn))
+            out.update(found)
+        return out
+
+    def forget_register_cache(self) -> None:
+        self._configs.clear()
+
+    # -- the batch -----------------------------------------------------------
+
+    def write(self, batch: Sequence[Incoming], now: datetime | None = None) -> BatchResult:
+        started = time.perf_counter()
+        now = now or utcnow()
+        new_months: set[tuple[int, int]] = set()
+        with self.db.unit_of_work() as session:
+            prepared = prepare(batch, lambda mns: self._lookup(session, mns), self.rules, now)
+            tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
+            counts = self._write(tx, prepared, new_months)
+        self._months |= new_months
+        return BatchResult(prepared, counts, time.perf_counter() - started)
+
+    def _write(self, tx: Tx, batch: list[Prepared], new_months: set[tuple[int, int]]) -> dict[str, int]:
+        session = tx.session
+        assembled = self._assemble_parts(session, batch)
+        versions = self._resolve_records(session, batch, assembled)
+        self._insert_frames(session, batch)
+        self._write_parts(session, batch, assembled)
+        self._write_readings(session, versions, new_months)
+        self._update_loggers(session, batch)
+        counts: dict[str, int] = defaultdict(int)
+        for p in batch:
+            counts[p.verdict] += 1
+        counts["quarantined"] = sum(1 for p in batch if p.quarantined and p.verdict in _STORED)
+        first = batch[0].frame_id if batch else None
+        last = batch[-1].frame_id if batch else None
+        tx.audit(
+            "ingest.batch",
+            "ingest_frame",
+            f"{first}-{last}",
+            after={"frames": len(batch), **dict(sorted(counts.items()))},
+        )
+        return dict(counts)
+
+    # -- split packets --------------------------------------------------------
+
+    def _assemble_parts(self, session: Session, batch: list[Prepared]) -> dict[int, tuple[Frame, list[int]]]:
+        """Parts that complete a packet: batch index of the completing part ->
+        (the merged frame, batch indexes of the parts from this batch used)."""
+        parts = [(i, p) for i, p in enumerate(batch) if p.kind == "part"]
+        if not parts:
+            return {}
+        keys = {(p.mn, p.cn, p.data_time) for _, p in parts}
+        stored = repository.parts_for(session, keys)
+        seen: set[tuple[Any, ...]] = {
+            (r.mn, r.cn, r.data_time, r.pnum, r.pno, r.content_hash) for r in stored
+        }
+        pending: dict[tuple[Any, ...], dict[int, tuple[str, Any]]] = defaultdict(dict)
+        for r in stored:
+            if r.record_id is None:
+                pending[(r.mn, r.cn, r.data_time, r.pnum)][r.pno] = ("db", r.frame_id)
+        out: dict[int, tuple[Frame, list[int]]] = {}
+        for i, p in parts:
+            f = p.frame
+            assert f is not None and f.pnum is not None and f.pno is not None
+            ident = (p.mn, p.cn, p.data_time, f.pnum, f.pno, p.content_hash)
+            if ident in seen:
+                p.verdict = "duplicate"
+                p.record_id = next(
+                    (r.record_id for r in stored if (r.mn, r.cn, r.data_time, r.pnum, r.pno) == ident[:5]),
+                    None,
+                )
+                continue
+            seen.add(ident)
+            p.verdict = "part"
+            group = pending[(p.mn, p.cn, p.data_time, f.pnum)]
+            group[f.pno] = ("batch", i)
+            if all(n in group for n in range(1, f.pnum + 1)):
+                frames: list[Frame] = []
+                used: list[int] = []
+                for n in range(1, f.pnum + 1):
+                    where, ref = group[n]
+                    if where == "batch":
+                        frame = batch[ref].frame
+                        used.append(ref)
+                    else:
+                        frame = decode(repository.frame_raw(session, ref))
+                        used.append(-ref - 1)  # a stored part (frame id), marked negative
+                    assert frame is not None
+                    frames.append(frame)
+                out[i] = (_merge(frames), used)
+                group.clear()
+        return out
+
+    def _write_parts(
+        self, session: Session, batch: list[Prepared], assembled: dict[int, tuple[Frame, list[int]]]
+    ) -> None:
+        rows = []
+        record_of: dict[int, int | None] = {}
+        stored_done: list[tuple[int, int | None]] = []
+        for i, (_frame, used) in assembled.items():
+            rid = batch[i].record_id
+            for ref in used:
+                if ref >= 0:
+                    record_of[ref] = rid
+                else:
+                    stored_done.append((-ref - 1, rid))
+        for i, p in enumerate(batch):
+            if p.kind != "part" or p.verdict != "part":
+                continue
+            f = p.frame
+            assert f is not None and f.pnum is not None and f.pno is not None
+            rows.append(
+                {
+                    "frame_id": p.frame_id,
+                    "mn": p.mn,
+                    "cn": p.cn,
+                    "data_time": p.data_time,
+                    "pnum": f.pnum,
+                    "pno": f.pno,
+                    "content_hash": p.content_hash,
+                    "record_id": record_of.get(i),
+                }
+            )
+        if rows:
+            session.execute(insert(_PART), rows)
+        if stored_done:
+            session.execute(
+                update(_PART)
+                .where(_PART.c.frame_id == bindparam("fid"))
+                .values(record_id=bindparam("rid"))
+                .execution_options(synchronize_session=False),
+                [{"fid": fid, "rid": rid} for fid, rid in stored_done],
+            )
+
+    # -- records: dedup, conflicts, current version ---------------------------
+
+    def _resolve_records(
+        self, session: Session, batch: list[Prepared], assembled: dict[int, tuple[Frame, list[int]]]
+    ) -> list[_Version]:
+        """Dedup and conflict marking; inserts the new records, returns them (for readings)."""
+        candidates: list[tuple[Prepared, Mapping[str, Mapping[str, Value]], Mapping[str, str], str]] = []
+        for i, p in enumerate(batch):
+            if p.kind == "data":
+                assert p.frame is not None and p.content_hash is not None
+                candidates.append((p, p.frame.items, p.frame.params, p.content_hash))
+            elif i in assembled:
+                merged = assembled[i][0]
+                h = content_hash(merged.cn or "", merged.params, merged.items)
+                candidates.append((p, merged.items, merged.params, h))
+        if not candidates:
+            return []
+        keys = {(p.mn, p.cn, p.data_time) for p, *_ in candidates}
+        by_key: dict[tuple[Any, ...], list[_Version]] = defaultdict(list)
+        for r in repository.records_for(session, keys):
+            by_key[(r.mn, r.cn, r.data_time)].append(_Version(r.id, r.content_hash, r.current, r.conflict))
+        links: list[tuple[Prepared, _Version]] = []
+        for p, items, params, h in candidates:
+            versions = by_key[(p.mn, p.cn, p.data_time)]
+            match = next((v for v in versions if v.content_hash == h), None)
+            if match is not None:
+                if p.kind == "data":
+                    p.verdict = "duplicate"
+                match.copies_added += 1
+                match.last_received_at = p.incoming.received_at
+                if not match.current:  # A, B, then A again: the latest received is current
+                    for v in versions:
+                        if v.current:
+                            v.current, v.flipped = False, True
+                    match.current, match.flipped = True, True
+                links.append((p, match))
+                continue
+            new = _Version(None, h, True, bool(versions), new=p, items=items, params=params)
+            for v in versions:
+                if v.current or not v.conflict:
+                    v.current, v.conflict, v.flipped = False, True, True
+            versions.append(new)
+            if p.kind == "data":
+                p.verdict = "conflict" if new.conflict else "stored"
+            links.append((p, new))
+        fresh = [v for vs in by_key.values() for v in vs if v.id is None]
+        if fresh:
+            rows = []
+            for v in fresh:
+                q = v.new
+                assert q is not None and q.data_time is not None
+                rows.append(
+                    {
+                        "mn": q.mn,
+                        "cn": q.cn,
+                        "period": q.period or "other",
+                        "data_time": q.data_time,
+                        "data_time_text": q.data_time_text,
+                        "content_hash": v.content_hash,
+                        "received_at": q.incoming.received_at,
+                        "last_received_at": v.last_received_at or q.incoming.received_at,
+                        "copies": 1 + v.copies_added,
+                        "current": v.current,
+                        "conflict": v.conflict,
+                        "time_flag": q.time_flag,
+                        "params": dict(v.params) if v.params else None,
+                    }
+                )
+            ids = session.scalars(
+                insert(_RECORD).returning(_RECORD.c.id, sort_by_parameter_order=True), rows
+            ).all()
+            for v, rid in zip(fresh, ids, strict=True):
+                v.id = rid
+        for p, v in links:
+            p.record_id = v.id
+        changed = [v for vs in by_key.values() for v in vs if v.new is None and (v.flipped or v.copies_added)]
+        if changed:
+            session.execute(
+                update(_RECORD)
+                .where(_RECORD.c.id == bindparam("rid"))
+                .values(
+                    current=bindparam("cur"),
+                    conflict=bindparam("con"),
+                    copies=_RECORD.c.copies + bindparam("add"),
+                    last_received_at=func.coalesce(bindparam("last"), _RECORD.c.last_received_at),
+                )
+                .execution_options(synchronize_session=False),
+                [
+                    {
+                        "rid": v.id,
+                        "cur": v.current,
+                        "con": v.conflict,
+                        "add": v.copies_added,
+                        "last": v.last_received_at,
+                    }
+                    for v in changed
+                ],
+            )
+        flipped = [v for v in changed if v.flipped]
+        if flipped:
+            session.execute(
+                update(_READING)
+                .where(_READING.c.record_id == bindparam("rid"))
+                .values(current=bindparam("cur"), conflict=bindparam("con"))
+                .execution_options(synchronize_session=False),
+                [{"rid": v.id, "cur": v.current, "con": v.conflict} for v in flipped],
+            )
+        return fresh
+
+    # -- raw frames ----------------------------------------------------------
+
+    def _insert_frames(self, session: Session, batch: list[Prepared]) -> None:
+        rows = []
+        for p in batch:
+            if not p.verdict:
+                p.verdict = p.kind
+            inc = p.incoming
+            rows.append(
+                {
+                    "received_at": inc.received_at,
+                    "source": inc.source,
+                    "peer": inc.peer[:120],
+                    "raw": inc.raw,
+                    "raw_sha": p.raw_sha,
+                    "verdict": p.verdict,
+                    "mn": (p.mn or None) and p.mn[:64],
+                    "cn": (p.cn or None) and p.cn[:8],
+                    "qn": (p.qn or None) and p.qn[:32],
+                    "version": p.version,
+                    "data_time": p.data_time,
+                    "record_id": p.record_id,
+                    "warnings": p.warnings or None,
+                    "detail": p.error,
+                }
+            )
+        if not rows:
+            return
+        ids = session.scalars(insert(_FRAME).returning(_FRAME.c.id, sort_by_parameter_order=True), rows).all()
+        for p, fid in zip(batch, ids, strict=True):
+            p.frame_id = fid
+
+    # -- readings --------------------------------------------------------------
+
+    def _write_readings(
+        self, session: Session, fresh: list[_Version], new_months: set[tuple[int, int]]
+    ) -> None:
+        rows: list[tuple[Any, ...]] = []
+        for v in fresh:
+            p = v.new
+            assert p is not None and v.items is not None
+            wire = p.frame.wire_codes if p.frame is not None else {}
+            for code, fields in v.items.items():
+                values = reading_values(fields)
+                rows.append(
+                    (
+                        v.id,
+                        code[:32],
+                        p.data_time,
+                        p.mn,
+                        p.period or "other",
+                        wire.get(code, code)[:32],
+                        *(values[c] for c in READING_VALUE_COLUMNS),
+                        p.incoming.received_at,
+                        v.current,
+                        v.conflict,
+                    )
+                )
+        if not rows:
+            return
+        if self.is_postgres:
+            months = {(r[2].year, r[2].month) for r in rows}
+            self._ensure_partitions(session, months - self._months)
+            new_months |= months
+            _copy_readings(session, rows)
+        else:
+            extra_at = READING_COLUMNS.index("extra")
+            dicts = []
+            for r in rows:
+                d = dict(zip(READING_COLUMNS, r, strict=True))
+                d["extra"] = r[extra_at]
+                dicts.append(d)
+            session.execute(insert(_READING), dicts)
+
+    def _ensure_partitions(self, session: Session, months: Iterable[tuple[int, int]]) -> None:
+        for year, month in sorted(months):
+            if not PARTITION_YEARS[0] <= year < PARTITION_YEARS[1]:
+                continue  # the default partition takes it
+            name = f"ingest_reading_p{year:04d}{month:02d}"
+            exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
+            if exists:
+                continue
+            nxt = (year + 1, 1) if month == 12 else (year, month + 1)
+            session.execute(
+                text(
+                    f"CREATE TABLE IF NOT EXISTS {name} PARTITION OF ingest_reading "
+                    f"FOR VALUES FROM ('{year:04d}-{month:02d}-01 00:00:00+00') "
+                    f"TO ('{nxt[0]:04d}-{nxt[1]:02d}-01 00:00:00+00')"
+                )
+            )
+
+    # -- device status ----------------------------------------------------------
+
+    def _update_loggers(self, session: Session, batch: list[Prepared]) -> None:
+        agg: dict[str, dict[str, Any]] = {}
+        for p in batch:
+            if not p.mn or p.kind in ("undecodable", "garbage"):
+                continue
+            mn = p.mn[:64]
+            a = agg.get(mn)
+            if a is None:
+                cfg = self._configs.get(p.mn, (0.0, None))[1]
+                a = agg[mn] = {
+                    "mn": mn,
+                    "first_seen_at": p.incoming.received_at,
+                    "frames": 0,
+                    "records": 0,
+                    "last_data_time": None,
+                    "quarantined": p.quarantined,
+                    "jurisdiction_code": cfg.jurisdiction_code if cfg else None,
+                    "organisation_id": cfg.organisation_id if cfg else None,
+                }
+            a["frames"] += 1
+            a["last_seen_at"] = p.incoming.received_at
+            a["last_peer"] = p.incoming.peer[:120]
+            a["last_cn"] = (p.cn or None) and p.cn[:8]
+            a["last_verdict"] = p.verdict
+            a["version"] = p.version
+            if p.verdict in ("stored", "conflict"):
+                a["records"] += 1
+            newer = p.data_time is not None and (
+                a["last_data_time"] is None or p.data_time > a["last_data_time"]
+            )
+            if newer and p.verdict in _STORED:
+                a["last_data_time"] = p.data_time
+        if not agg:
+            return
+        existing = repository.logger_rows(session, set(agg))
+        inserts = [a for mn, a in agg.items() if mn not in existing]
+        updates = []
+        for mn, a in agg.items():
+            old = existing.get(mn)
+            if old is None:
+                continue
+            last_dt = a["last_data_time"]
+            if old.last_data_time is not None and (last_dt is None or old.last_data_time > last_dt):
+                last_dt = old.last_data_time
+            updates.append({**a, "b_mn": mn, "last_data_time": last_dt, "frames": a["frames"]})
+        if inserts:
+            session.execute(insert(_LOGGER), inserts)
+        if updates:
+            t = _LOGGER
+            session.execute(
+                update(_LOGGER)
+                .where(t.c.mn == bindparam("b_mn"))
+                .values(
+                    last_seen_at=bindparam("last_seen_at"),
+                    last_peer=bindparam("last_peer"),
+                    last_cn=bindparam("last_cn"),
+                    last_verdict=bindparam("last_verdict"),
+                    last_data_time=bindparam("last_data_time"),
+                    version=bindparam("version"),
+                    frames=t.c.frames + bindparam("frames"),
+                    records=t.c.records + bindparam("records"),
+                    quarantined=bindparam("quarantined"),
+                    jurisdiction_code=bindparam("jurisdiction_code"),
+                    organisation_id=bindparam("organisation_id"),
+                )
+                .execution_options(synchronize_session=False),
+                [{k: u[k] for k in _LOGGER_UPDATE_KEYS} for u in updates],
+            )
+
+
+_STORED = frozenset({"stored", "duplicate", "conflict", "part"})
+_LOGGER_UPDATE_KEYS = (
+    "b_mn",
+    "last_seen_at",
+    "last_peer",
+    "last_cn",
+    "last_verdict",
+    "last_data_time",
+    "version",
+    "frames",
+    "records",
+    "quarantined",
+    "jurisdiction_code",
+    "organisation_id",
+)
+
+
+def _merge(parts: Sequence[Frame]) -> Frame:
+    """One frame from the parts of a split packet, in PNO order (first part wins on repeats)."""
+    from dataclasses import replace
+
+    params: dict[str, str] = {}
+    items: dict[str, dict[str, Value]] = {}
+    wire: dict[str, str] = {}
+    for f in parts:
+        for k, v in f.params.items():
+            params.setdefault(k, v)
+        for code, fields in f.items.items():
+            target = items.setdefault(code, {})
+            for sub, val in fields.items():
+                target.setdefault(sub, val)
+        for k, v in f.wire_codes.items():
+            wire.setdefault(k, v)
+    return replace(parts[-1], params=params, items=items, wire_codes=wire, pnum=None, pno=None)
+
+
+def _copy_readings(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL COPY into ingest_reading, in the session's transaction."""
+    dbapi = session.connection().connection.dbapi_connection
+    assert dbapi is not None
+    extra_at = READING_COLUMNS.index("extra")
+    cols = ", ".join(READING_COLUMNS)
+    with dbapi.cursor() as cur, cur.copy(f"COPY ingest_reading ({cols}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        for r in rows:
+            if r[extra_at] is not None:
+                r = (*r[:extra_at], json.dumps(r[extra_at], ensure_ascii=False), *r[extra_at + 1 :])
+            copy.write_row(r)
