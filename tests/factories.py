@@ -10,6 +10,9 @@ from huanjian.access.policy import Principal
 from huanjian.core.tx import Tx
 from huanjian.geo import service as geo
 from huanjian.geo.divisions import Division
+from huanjian.register import importer
+from huanjian.register import service as register
+from huanjian.register.identifiers import credit_check_char, org_check_char
 
 PASSWORD = "correct-horse-battery"
 
@@ -63,17 +66,44 @@ def make_user(
     return user
 
 
+def credit_code(n: int, authority: str = "310115") -> str:
+    """A valid unified social credit code (GB 32100 and GB 11714 checks) numbered ``n``."""
+    body = f"MA{n:06d}"
+    org = body + org_check_char(body)
+    first17 = "91" + authority + org
+    return first17 + credit_check_char(first17)
+
+
+def make_enterprise(tx: Tx, n: int, name: str, jurisdiction: str, **columns: str) -> int:
+    """An enterprise through the register importer (one row); returns its id."""
+    code = credit_code(n, jurisdiction[:6])
+    row = {"credit_code": code, "name": name, "jurisdiction_code": jurisdiction, **columns}
+    report = importer.import_rows(tx, importer.get_kind("enterprises"), list(row), [row], source="test")
+    assert not report.rows[0].errors, report.rows[0].errors
+    org = register.repository.organisation_by_code(tx.session, code)
+    assert org is not None
+    return org.id
+
+
+def make_organisation(tx: Tx, kind: str, name: str, n: int | None = None) -> int:
+    code = credit_code(n, "310000") if n is not None else None
+    return register.create_organisation(tx, Principal.system(), kind=kind, name=name, credit_code=code).id
+
+
 def seed_people(tx: Tx) -> People:
     seed_geo(tx)
+    ent_a = make_enterprise(tx, 101, "上海甲热电有限公司", "310115103")
+    ent_b = make_enterprise(tx, 102, "上海乙化工有限公司", "310112102")
+    contractor = make_organisation(tx, "contractor", "上海丙运维有限公司", 201)
     return People(
         admin=make_user(tx, "admin", "admin"),
         city=make_user(tx, "city", "bureau", "310000"),
         pudong=make_user(tx, "pudong", "bureau", "310115"),
         minhang=make_user(tx, "minhang", "bureau", "310112"),
         pudong_town=make_user(tx, "gaoqiao", "bureau", "310115103"),
-        enterprise_a=make_user(tx, "ent_a", "enterprise", organisation=101),
-        enterprise_b=make_user(tx, "ent_b", "enterprise", organisation=102),
-        contractor=make_user(tx, "contractor", "contractor", organisation=201),
+        enterprise_a=make_user(tx, "ent_a", "enterprise", organisation=ent_a),
+        enterprise_b=make_user(tx, "ent_b", "enterprise", organisation=ent_b),
+        contractor=make_user(tx, "contractor", "contractor", organisation=contractor),
     )
 
 

@@ -10,6 +10,7 @@ from huanjian.geo import models as geo_models
 from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
 from huanjian.notify import models as notify_models
+from huanjian.register import models as register_models
 
 metadata = Base.metadata
 
@@ -21,4 +22,5 @@ __all__ = [
     "jobs_models",
     "metadata",
     "notify_models",
+    "register_models",
 ]

@@ -20,8 +20,10 @@ class User(Base):
         String(12), ForeignKey("jurisdiction.code"), nullable=True
     )
     # Outside parties (enterprise, contractor, lab): their own organisation.
-    # The register issue adds the organisation tables; until then a bare id.
-    organisation_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # An enterprise user's organisation id is its enterprise's id (register.models).
+    organisation_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("organisation.id"), nullable=True, index=True
+    )
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     locale: Mapped[str | None] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean, nullable=False, default=True)

@@ -46,3 +46,14 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     "jurisdictions.write": frozenset({"admin"}),
     "notifications.send": frozenset({"admin", "bureau", "station", "enforcement"}),
 }
+
+# Source register (issue 3). Outside parties read only their own enterprise, or
+# the enterprises they serve under a contract in force (register.service.scope_for).
+CAPABILITIES.update(
+    {
+        "register.read": frozenset(ROLES),
+        "register.write": frozenset({"admin", "bureau"}),
+        "register.import": frozenset({"admin", "bureau"}),
+        "register.match": frozenset({"admin", "bureau", "enforcement"}),
+    }
+)
