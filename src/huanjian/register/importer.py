@@ -30,7 +30,7 @@ from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.register import catalogue, history
 from huanjian.register.columns import CellError, parse_cell
-from huanjian.register.kinds import KINDS, Ctx, Kind, RowProblem
+from huanjian.register.kinds import EARLIEST, KINDS, Ctx, Kind, RowProblem
 from huanjian.register.models import ImportBatch
 
 MAX_ROWS = 200_000
@@ -242,6 +242,8 @@ def import_rows(
         if latest is not None and latest.data == stored:
             result.status = "unchanged"
             continue
+        if latest is None and kind.open_start and not data.get("effective_date"):
+            valid_from = EARLIEST
         result.status = "changed" if latest is not None else "created"
         if not apply:
             continue
@@ -404,7 +406,7 @@ def export_records(
             continue
         record = dict(v.data)
         if any(c.name == "effective_date" for c in kind.columns):
-            record["effective_date"] = v.valid_from.isoformat()
+            record["effective_date"] = None if v.valid_from == EARLIEST else v.valid_from.isoformat()
         record["recorded_time"] = iso_cst(v.recorded_at)
         out.append(record)
     return out

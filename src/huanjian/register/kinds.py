@@ -141,6 +141,9 @@ class Kind:
     valid_time: Callable[[Row, date], tuple[date, date | None]]
     check: Callable[[Ctx, Row], None] = lambda ctx, row: None
     description: str = ""
+    #: Effective-dated kinds: a first version without an effective date is taken
+    #: to have always been true (valid from EARLIEST), later ones from the import date.
+    open_start: bool = False
 
     def column(self, name: str) -> Column:
         return next(c for c in self.columns if c.name == name)
@@ -148,6 +151,9 @@ class Kind:
     @property
     def data_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if not c.meta)
+
+
+EARLIEST = date(1900, 1, 1)
 
 
 def _effective(row: Row, today: date) -> tuple[date, date | None]:
@@ -290,6 +296,7 @@ ENTERPRISES = Kind(
     key=lambda r: r["credit_code"],
     apply=_apply_enterprise,
     valid_time=_effective,
+    open_start=True,
     check=_check_enterprise,
     description="Enterprises (discharging units): identity, location, supervision class.",
 )
@@ -455,6 +462,7 @@ OUTLETS = Kind(
     key=lambda r: f"{r['credit_code']}|{r['outlet_code']}",
     apply=_apply_outlet,
     valid_time=_effective,
+    open_start=True,
     check=_check_outlet,
     description="Outlets, their monitoring point, treatment and production facilities.",
 )
@@ -577,6 +585,7 @@ LOGGERS = Kind(
     key=lambda r: f"{r['mn']}|{r['pollutant']}",
     apply=_apply_logger,
     valid_time=_effective,
+    open_start=True,
     check=_check_logger,
     description="Loggers (one row per device: logger columns repeat), devices, filed parameters.",
 )
@@ -716,6 +725,7 @@ ORGANISATIONS = Kind(
     key=lambda r: r["credit_code"],
     apply=_apply_organisation,
     valid_time=_effective,
+    open_start=True,
     check=_check_organisation,
     description="O&M contractors, labs, consultancies, bureaus and stations (enterprises: kind enterprises).",
 )
@@ -1028,6 +1038,7 @@ ENFORCEMENT_OBJECTS = Kind(
     key=lambda r: r["object_code"],
     apply=_apply_enforcement,
     valid_time=_effective,
+    open_start=True,
     check=_check_enforcement,
     description="The enforcement object list, matched against the register (see matching).",
 )
