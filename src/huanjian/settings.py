@@ -68,6 +68,45 @@ class Settings(BaseSettings):
     password_min_length: int = Field(10, description="Minimum length of a user password.")
     password_time_cost: int = Field(3, description="argon2id iterations for new password hashes.")
     password_memory_kib: int = Field(65536, description="argon2id memory (KiB) for new password hashes.")
+    # HJ 212 gateway and ingestion (docs/configuration.md, "HJ 212 gateway and ingestion")
+    gateway_enabled: bool = Field(True, description="Start the HJ 212 gateway inside `huanjian serve`/`demo`.")
+    gateway_host: str = Field("127.0.0.1", description="Address the HJ 212 gateway listens on.")
+    gateway_port: int = Field(9212, description="TCP port of the HJ 212 gateway.")
+    gateway_idle_timeout_seconds: float = Field(
+        900.0, description="Close a logger connection silent for this long (heartbeats count)."
+    )
+    gateway_max_frame_bytes: int = Field(
+        10011, description="Largest frame accepted; longer byte runs are discarded as garbage."
+    )
+    gateway_rate_frames_per_second: float = Field(
+        50.0, description="Sustained frames per second per connection; faster senders are slowed down."
+    )
+    gateway_rate_burst: int = Field(500, description="Frames a connection may send at once above the rate.")
+    gateway_max_connections: int = Field(10000, description="Connections held at once; more are refused.")
+    gateway_queue_frames: int = Field(
+        20000, description="Frames waiting for storage; when full, the gateway stops reading (backpressure)."
+    )
+    gateway_inflight_per_connection: int = Field(
+        256, description="Unacknowledged frames per connection before reading from it pauses."
+    )
+    gateway_shutdown_grace_seconds: float = Field(
+        10.0, description="On shutdown, time allowed to store and acknowledge frames in flight."
+    )
+    ingest_batch_size: int = Field(1000, description="Frames written per ingest transaction at most.")
+    ingest_future_seconds: int = Field(
+        600, description="DataTime more than this ahead of the receive time is flagged `future`."
+    )
+    ingest_past_days: int = Field(366, description="DataTime more than this before receipt is flagged `past`.")
+    ingest_accept_bad_crc: bool = Field(
+        False, description="Store readings of frames whose CRC matches no known algorithm (else raw only)."
+    )
+    ingest_raw_retention_years: int = Field(5, description="Years raw frames are kept before purging.")
+    ingest_offline_after_seconds: int = Field(
+        900, description="A logger with no traffic for this long is shown offline."
+    )
+    ingest_register_cache_seconds: float = Field(
+        60.0, description="How long the gateway caches a logger's register entry (password, offset)."
+    )
 
     @classmethod
     def settings_customise_sources(

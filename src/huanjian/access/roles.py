@@ -45,6 +45,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     "jurisdictions.read": frozenset(ROLES),
     "jurisdictions.write": frozenset({"admin"}),
     "notifications.send": frozenset({"admin", "bureau", "station", "enforcement"}),
+    "ingest.read": frozenset(ROLES),
+    "ingest.command": frozenset({"admin", "station"}),
 }
 
 # Source register (issue 3). Outside parties read only their own enterprise, or

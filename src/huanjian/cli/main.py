@@ -6,6 +6,7 @@ import typer
 
 from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
+from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.geo import app as geo_app
 from huanjian.hj212.cli import app as hj212_app
 
@@ -20,9 +21,13 @@ app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(geo_app, name="jurisdictions")
 app.add_typer(hj212_app, name="hj212")
+app.add_typer(ingest_cli.readings_app, name="readings")
+app.add_typer(ingest_cli.simulate_app, name="simulate")
 app.command()(serve.serve)
 app.command()(serve.worker)
 app.command()(serve.demo)
+app.command()(ingest_cli.gateway)
+app.command()(ingest_cli.ingest)
 
 
 @app.command()

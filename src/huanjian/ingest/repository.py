@@ -85,6 +85,16 @@ def frame_raw(session: Session, frame_id: int) -> bytes:
     return bytes(raw or b"")
 
 
+def replayed_shas(session: Session, shas: set[str]) -> set[str]:
+    out: set[str] = set()
+    for chunk in _chunks(sorted(shas), 500):
+        stmt = select(IngestFrame.raw_sha).where(
+            IngestFrame.raw_sha.in_(list(chunk)), IngestFrame.source == "replay"
+        )
+        out.update(session.scalars(stmt).all())
+    return out
+
+
 def logger_rows(session: Session, mns: set[str]) -> dict[str, IngestLogger]:
     rows = session.scalars(select(IngestLogger).where(IngestLogger.mn.in_(sorted(mns)))).all()
     return {r.mn: r for r in rows}
@@ -204,3 +214,10 @@ def readings(
         stmt = stmt.limit(limit)
     result = session.execute(stmt.execution_options(yield_per=chunk))
     yield from result
+
+
+def delete_frames_before(session: Session, before: datetime) -> int:
+    from sqlalchemy import delete
+
+    result = session.execute(delete(IngestFrame).where(IngestFrame.received_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

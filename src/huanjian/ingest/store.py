@@ -132,15 +132,34 @@ class IngestStore:
 
     # -- the batch -----------------------------------------------------------
 
-    def write(self, batch: Sequence[Incoming], now: datetime | None = None) -> BatchResult:
+    def write(
+        self, batch: Sequence[Incoming], now: datetime | None = None, *, skip_replayed: bool = False
+    ) -> BatchResult:
+        """Store a batch in one transaction.  ``skip_replayed`` (replay): frames whose
+        exact bytes were already replayed are left out, so a replay is idempotent."""
         started = time.perf_counter()
         now = now or utcnow()
         new_months: set[tuple[int, int]] = set()
+        skipped = 0
         with self.db.unit_of_work() as session:
             prepared = prepare(batch, lambda mns: self._lookup(session, mns), self.rules, now)
-            tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
-            counts = self._write(tx, prepared, new_months)
+            if skip_replayed and prepared:
+                seen = repository.replayed_shas(session, {p.raw_sha for p in prepared})
+                kept = []
+                for p in prepared:
+                    if p.raw_sha in seen:
+                        skipped += 1
+                    else:
+                        seen.add(p.raw_sha)
+                        kept.append(p)
+                prepared = kept
+            counts: dict[str, int] = {}
+            if prepared:
+                tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
+                counts = self._write(tx, prepared, new_months)
         self._months |= new_months
+        if skipped:
+            counts["already_replayed"] = skipped
         return BatchResult(prepared, counts, time.perf_counter() - started)
 
     def _write(self, tx: Tx, batch: list[Prepared], new_months: set[tuple[int, int]]) -> dict[str, int]:

@@ -1,0 +1,435 @@
+"""The HJ 212 gateway: an asyncio TCP server that data loggers connect to.
+
+Two layers, like h11 under uvicorn:
+
+* :class:`ConnectionProtocol` is sans-I/O: bytes in, frame and garbage segments
+  out (resynchronising after garbage, bounded by the frame-size limit), a token
+  bucket that says how long to wait before reading more (the rate limit), and
+  the per-MN state of the loggers seen on the connection (a DTU may carry several).
+  It never touches a socket or a clock of its own, so it is tested directly.
+* :class:`Gateway` is the asyncio shell.  Each connection reads, feeds the
+  protocol and puts every segment on one bounded queue with a future; a single
+  writer task takes the queue in batches, stores each batch in one transaction
+  (:class:`~huanjian.ingest.store.IngestStore`, in a thread) and resolves the
+  futures with the replies owed.  Each connection writes its replies in order,
+  **after** the commit: a frame is acknowledged only once it is durable.
+
+Backpressure: a connection stops reading when it has ``inflight`` frames not
+yet answered, and every connection stops when the queue is full, so a slow
+database slows the loggers (no reply until stored) instead of growing memory.
+
+Shutdown (:meth:`Gateway.stop`): stop accepting, stop reading, store and answer
+what was already received (within the grace period), then close.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from huanjian.core.time import utcnow
+from huanjian.hj212 import FrameSplitter, Segment
+from huanjian.ingest.pipeline import Incoming, Prepared, reply_for
+from huanjian.ingest.store import IngestStore
+from huanjian.settings import Settings
+
+log = logging.getLogger("huanjian.gateway")
+
+__all__ = ["ConnectionProtocol", "Gateway", "GatewayConfig", "LoggerSession"]
+
+
+@dataclass(slots=True)
+class LoggerSession:
+    """What one connection knows about one MN it carries."""
+
+    mn: str
+    version: str | None = None
+    frames: int = 0
+    last_verdict: str = ""
+    last_seen: float = 0.0
+
+
+class ConnectionProtocol:
+    """Sans-I/O state of one logger connection."""
+
+    def __init__(self, peer: str, *, max_frame: int, rate: float, burst: int, now: float) -> None:
+        self.peer = peer
+        self.splitter = FrameSplitter(max_frame=max_frame)
+        self.rate = rate
+        self.burst = float(burst)
+        self._tokens = float(burst)
+        self._stamp = now
+        self.bytes_in = 0
+        self.frames_in = 0
+        self.garbage_bytes = 0
+        self.loggers: dict[str, LoggerSession] = {}
+
+    def receive(self, data: bytes, now: float) -> list[Segment]:
+        self.bytes_in += len(data)
+        segments = self.splitter.feed(data)
+        self._count(segments, now)
+        return segments
+
+    def end(self, now: float) -> list[Segment]:
+        """The connection closed: what is left (an unterminated frame is still a frame)."""
+        segments = self.splitter.close()
+        self._count(segments, now)
+        return segments
+
+    def _count(self, segments: list[Segment], now: float) -> None:
+        self._refill(now)
+        for s in segments:
+            if s.kind == "frame":
+                self.frames_in += 1
+                self._tokens -= 1.0
+            else:
+                self.garbage_bytes += len(s.data)
+
+    def _refill(self, now: float) -> None:
+        self._tokens = min(self.burst, self._tokens + (now - self._stamp) * self.rate)
+        self._stamp = now
+
+    def delay(self, now: float) -> float:
+        """Seconds to wait before reading more (0 when within the rate)."""
+        self._refill(now)
+        return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
+
+    def stored(self, p: Prepared, now: float) -> None:
+        """Record the outcome of one frame of this connection."""
+        if not p.mn:
+            return
+        s = self.loggers.get(p.mn)
+        if s is None:
+            s = self.loggers[p.mn] = LoggerSession(p.mn)
+        s.version = p.version or s.version
+        s.frames += 1
+        s.last_verdict = p.verdict
+        s.last_seen = now
+
+
+@dataclass(frozen=True, slots=True)
+class GatewayConfig:
+    host: str = "127.0.0.1"
+    port: int = 9212
+    idle_timeout: float = 900.0
+    max_frame: int = 10011
+    rate: float = 50.0
+    burst: int = 500
+    max_connections: int = 10000
+    queue_frames: int = 20000
+    inflight_per_connection: int = 256
+    batch_size: int = 1000
+    shutdown_grace: float = 10.0
+
+    @classmethod
+    def from_settings(cls, s: Settings, host: str | None = None, port: int | None = None) -> GatewayConfig:
+        return cls(
+            host=host or s.gateway_host,
+            port=s.gateway_port if port is None else port,
+            idle_timeout=s.gateway_idle_timeout_seconds,
+            max_frame=s.gateway_max_frame_bytes,
+            rate=s.gateway_rate_frames_per_second,
+            burst=s.gateway_rate_burst,
+            max_connections=s.gateway_max_connections,
+            queue_frames=s.gateway_queue_frames,
+            inflight_per_connection=s.gateway_inflight_per_connection,
+            batch_size=s.ingest_batch_size,
+            shutdown_grace=s.gateway_shutdown_grace_seconds,
+        )
+
+
+@dataclass(slots=True)
+class _Item:
+    incoming: Incoming
+    future: asyncio.Future[bytes | None]
+    conn: _Conn
+
+
+@dataclass(eq=False, slots=True)
+class _Conn:
+    proto: ConnectionProtocol
+    writer: asyncio.StreamWriter
+    inflight: asyncio.Semaphore
+    replies: asyncio.Queue[asyncio.Future[bytes | None] | None] = field(default_factory=asyncio.Queue)
+    reading: asyncio.Task[None] | None = None
+
+
+@dataclass
+class GatewayStats:
+    connections: int = 0
+    connections_total: int = 0
+    frames: int = 0
+    batches: int = 0
+    replies: int = 0
+    store_seconds: float = 0.0
+    store_errors: int = 0
+    verdicts: dict[str, int] = field(default_factory=dict)
+
+
+class Gateway:
+    def __init__(
+        self,
+        store: IngestStore,
+        config: GatewayConfig | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        wallclock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.store = store
+        self.config = config or GatewayConfig()
+        self.clock = clock
+        self.wallclock = wallclock
+        self.stats = GatewayStats()
+        self._queue: asyncio.Queue[_Item] = asyncio.Queue(self.config.queue_frames)
+        self._conns: set[_Conn] = set()
+        self._by_mn: dict[str, _Conn] = {}
+        self._server: asyncio.Server | None = None
+        self._writer_task: asyncio.Task[None] | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._stopping = False
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    async def start(self) -> None:
+        self._writer_task = asyncio.create_task(self._write_loop(), name="hj212-writer")
+        self._server = await asyncio.start_server(
+            self._on_connect, self.config.host, self.config.port, backlog=1024, limit=2**16
+        )
+        log.info("HJ 212 gateway listening on %s:%s", self.config.host, self.port)
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None and self._server.sockets
+        return int(self._server.sockets[0].getsockname()[1])
+
+    def connected(self, mn: str) -> bool:
+        return mn in self._by_mn
+
+    async def stop(self) -> None:
+        """Graceful: no new connections or bytes; frames received are stored and answered."""
+        if self._stopping:
+            return
+        self._stopping = True
+        if self._server is not None:
+            self._server.close()
+        for conn in list(self._conns):
+            with contextlib.suppress(Exception):
+                conn.writer.transport.pause_reading()  # type: ignore[attr-defined]
+            if conn.reading is not None:
+                conn.reading.cancel()
+        try:
+            await asyncio.wait_for(self._queue.join(), self.config.shutdown_grace)
+        except TimeoutError:
+            log.warning("gateway stop: %d frames not stored within the grace period", self._queue.qsize())
+        if self._handlers:
+            await asyncio.wait(set(self._handlers), timeout=self.config.shutdown_grace)
+        if self._writer_task is not None:
+            self._writer_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer_task
+        self._fail_pending()
+        for task in list(self._handlers):
+            task.cancel()
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._server.wait_closed(), 1.0)
+        log.info("HJ 212 gateway stopped")
+
+    async def serve(self, stop: asyncio.Event) -> None:
+        """Run until ``stop`` is set (the lifespan hook of `huanjian serve`)."""
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    def _fail_pending(self) -> None:
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            if not item.future.done():
+                item.future.set_exception(ConnectionAbortedError("gateway stopped before storing"))
+            self._queue.task_done()
+
+    # -- connections ------------------------------------------------------------------
+
+    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        try:
+            await self._handle(reader, writer)
+        finally:
+            self._handlers.discard(task)
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        peername = writer.get_extra_info("peername")
+        peer = f"{peername[0]}:{peername[1]}" if isinstance(peername, tuple) else str(peername)
+        if self._stopping or len(self._conns) >= self.config.max_connections:
+            log.warning("refusing connection from %s (%d connections)", peer, len(self._conns))
+            writer.close()
+            return
+        cfg = self.config
+        proto = ConnectionProtocol(
+            peer, max_frame=cfg.max_frame, rate=cfg.rate, burst=cfg.burst, now=self.clock()
+        )
+        conn = _Conn(proto, writer, asyncio.Semaphore(cfg.inflight_per_connection))
+        self._conns.add(conn)
+        self.stats.connections = len(self._conns)
+        self.stats.connections_total += 1
+        sender = asyncio.create_task(self._send_replies(conn))
+        conn.reading = asyncio.create_task(self._read_loop(conn, reader))
+        try:
+            await conn.reading
+        except asyncio.CancelledError:
+            if not self._stopping:
+                raise
+        except (ConnectionError, TimeoutError) as exc:
+            log.info("connection %s ended: %s", peer, exc.__class__.__name__)
+        except Exception:
+            log.exception("connection %s failed", peer)
+        finally:
+            conn.replies.put_nowait(None)
+            with contextlib.suppress(Exception):
+                await sender
+            with contextlib.suppress(Exception):
+                writer.close()
+                await asyncio.wait_for(writer.wait_closed(), 2.0)
+            self._conns.discard(conn)
+            for mn in list(conn.proto.loggers):
+                if self._by_mn.get(mn) is conn:
+                    del self._by_mn[mn]
+            self.stats.connections = len(self._conns)
+
+    async def _read_loop(self, conn: _Conn, reader: asyncio.StreamReader) -> None:
+        proto = conn.proto
+        while True:
+            try:
+                async with asyncio.timeout(self.config.idle_timeout):
+                    data = await reader.read(65536)
+            except TimeoutError:
+                log.info("closing idle connection %s", proto.peer)
+                return
+            if not data:
+                await self._enqueue(conn, proto.end(self.clock()))
+                return
+            await self._enqueue(conn, proto.receive(data, self.clock()))
+            pause = proto.delay(self.clock())
+            if pause > 0:
+                await asyncio.sleep(pause)
+
+    async def _enqueue(self, conn: _Conn, segments: list[Segment]) -> None:
+        if not segments:
+            return
+        loop = asyncio.get_running_loop()
+        received = self.wallclock()
+        for seg in segments:
+            await conn.inflight.acquire()
+            item = _Item(
+                Incoming(seg.data, conn.proto.peer, received, "gateway", garbage=seg.kind == "garbage"),
+                loop.create_future(),
+                conn,
+            )
+            try:
+                await self._queue.put(item)  # blocks when full: backpressure on every connection
+            except BaseException:
+                conn.inflight.release()
+                raise
+            conn.replies.put_nowait(item.future)
+
+    async def _send_replies(self, conn: _Conn) -> None:
+        """Write replies in the order frames arrived, each once its batch committed."""
+        while True:
+            fut = await conn.replies.get()
+            if fut is None:
+                return
+            try:
+                reply = await fut
+            except Exception:
+                reply = None  # not stored: no acknowledgement, the logger will resend
+            finally:
+                conn.inflight.release()
+            if reply is None or conn.writer.is_closing():
+                continue
+            try:
+                conn.writer.write(reply)
+                await asyncio.wait_for(conn.writer.drain(), 30.0)
+                self.stats.replies += 1
+            except (ConnectionError, TimeoutError):
+                conn.writer.close()
+
+    # -- storage ---------------------------------------------------------------------
+
+    async def _write_loop(self) -> None:
+        while True:
+            first = await self._queue.get()
+            batch = [first]
+            while len(batch) < self.config.batch_size:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except asyncio.QueueEmpty:
+                    break
+            try:
+                await self._store(batch)
+            finally:
+                for _ in batch:
+                    self._queue.task_done()
+
+    async def _store(self, batch: list[_Item]) -> None:
+        incomings = [i.incoming for i in batch]
+        delay = 0.05
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                result = await asyncio.to_thread(self.store.write, incomings)
+                break
+            except (OperationalError, DBAPIError) as exc:
+                self.stats.store_errors += 1
+                connection_lost = isinstance(exc, OperationalError) or exc.connection_invalidated
+                if (not connection_lost and attempts >= 3) or (self._stopping and attempts >= 3):
+                    if len(batch) > 1:  # find the frame that fails, store the others
+                        for item in batch:
+                            await self._store([item])
+                        return
+                    log.error("cannot store a frame from %s: %s", batch[0].incoming.peer, exc)
+                    self._fail(batch, exc)
+                    return
+                log.warning("storing a batch failed (%s); retrying in %.2fs", exc.__class__.__name__, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 5.0)
+            except Exception as exc:
+                self.stats.store_errors += 1
+                if len(batch) > 1:
+                    for item in batch:
+                        await self._store([item])
+                    return
+                log.exception("cannot store a frame from %s", batch[0].incoming.peer)
+                self._fail(batch, exc)
+                return
+        self.stats.batches += 1
+        self.stats.frames += len(batch)
+        self.stats.store_seconds += result.seconds
+        now = self.clock()
+        for item, p in zip(batch, result.prepared, strict=True):
+            self.stats.verdicts[p.verdict] = self.stats.verdicts.get(p.verdict, 0) + 1
+            item.conn.proto.stored(p, now)
+            if p.mn and item.conn in self._conns:
+                self._by_mn[p.mn] = item.conn
+            if not item.future.done():
+                item.future.set_result(reply_for(p))
+
+    @staticmethod
+    def _fail(batch: list[_Item], exc: BaseException) -> None:
+        for item in batch:
+            if not item.future.done():
+                item.future.set_exception(ConnectionAbortedError(str(exc)))
