@@ -10,6 +10,7 @@ it serves.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from huanjian.notify import service as notify
 from huanjian.web.app import create_app
 from huanjian.web.routes import API_ROUTERS, PAGE_ROUTERS, PUBLIC_ROUTES
 from tests.factories import bearer, make_user, seed_people
+from tests.register.test_register_isolation import REGISTER_CASES
 
 
 @dataclass
@@ -296,6 +298,9 @@ CASES: dict[tuple[str, str], Case] = {
 }
 
 
+CASES.update(REGISTER_CASES)
+
+
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:
     return {(m, prefix + route.path) for m in route.methods or () if m != "HEAD"}
 
@@ -340,8 +345,7 @@ def test_cross_tenant(route: tuple[str, str], world: World) -> None:
 def test_anonymous_is_refused(route: tuple[str, str], runtime: Runtime) -> None:
     method, path = route
     concrete = path.replace("{username}", "x").replace("{permission}", "draw.run")
-    for name in ("token_id", "entry_id", "job_id", "notification_id", "code"):
-        concrete = concrete.replace("{" + name + "}", "1")
+    concrete = re.sub(r"\{[a-z_]+\}", "1", concrete)  # every other path parameter
     client = TestClient(create_app(runtime))
     r = client.request(method, concrete, follow_redirects=False, json={} if method != "GET" else None)
     if path.startswith("/api/"):

@@ -8,6 +8,7 @@ from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
 from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.geo import app as geo_app
+from huanjian.cli.register import app as register_app
 from huanjian.hj212.cli import app as hj212_app
 
 app = typer.Typer(
@@ -23,6 +24,7 @@ app.add_typer(geo_app, name="jurisdictions")
 app.add_typer(hj212_app, name="hj212")
 app.add_typer(ingest_cli.readings_app, name="readings")
 app.add_typer(ingest_cli.simulate_app, name="simulate")
+app.add_typer(register_app, name="register")
 app.command()(serve.serve)
 app.command()(serve.worker)
 app.command()(serve.demo)

@@ -175,7 +175,7 @@ EFFECTIVE = Column(
     note="the date from which this row is true; empty: the import date",
     meta=True,
 )
-CREDIT = Column("credit_code", "统一社会信用代码", "credit_code", True, example="91310115MA1K4ABC3X")
+CREDIT = Column("credit_code", "统一社会信用代码", "credit_code", True, example="91310115MA1K4ABC4H")
 
 
 def _set(obj: Any, values: Mapping[str, Any]) -> None:
@@ -348,7 +348,7 @@ PERMITS = Kind(
     "排污许可证/排污登记",
     (
         Column(
-            "permit_number", "许可证编号/登记编号", "permit_number", True, example="91310115MA1K4ABC3X001P"
+            "permit_number", "许可证编号/登记编号", "permit_number", True, example="91310115MA1K4ABC4H001P"
         ),
         CREDIT,
         Column("permit_class", "许可管理类别", "enum", True, rules.PERMIT_CLASSES, example="key"),
@@ -572,7 +572,7 @@ LOGGERS = Kind(
         Column("install_date", "安装日期", "date", example="2022-05-01"),
         Column("acceptance_date", "验收日期", "date", example="2022-06-15"),
         Column("analyser_cycle_min", "水质分析仪测量周期（分钟）", "int"),
-        Column("contractor_credit_code", "运维单位信用代码", "credit_code", example="91310000MA1FL0XK2B"),
+        Column("contractor_credit_code", "运维单位信用代码", "credit_code", example="91310000MA1FL0XK0Y"),
         Column(
             "parameters",
             "备案参数（动态管控）",
@@ -788,7 +788,7 @@ STAFF = Kind(
     "人员及持证情况",
     (
         Column(
-            "organisation_credit_code", "所属单位信用代码", "credit_code", True, example="91310104MA1FL1AB2C"
+            "organisation_credit_code", "所属单位信用代码", "credit_code", True, example="91310104MA1FL1AB3A"
         ),
         Column("staff_number", "工号", required=True, example="S0001"),
         Column("name", "姓名", required=True, example="张三"),
@@ -844,9 +844,9 @@ CONTRACTS = Kind(
     "服务合同",
     (
         Column("contract_number", "合同编号", required=True, example="YW-2026-001"),
-        Column("provider_credit_code", "服务机构信用代码", "credit_code", True, example="91310000MA1FL0XK2B"),
+        Column("provider_credit_code", "服务机构信用代码", "credit_code", True, example="91310000MA1FL0XK0Y"),
         Column(
-            "enterprise_credit_code", "委托企业信用代码", "credit_code", True, example="91310115MA1K4ABC3X"
+            "enterprise_credit_code", "委托企业信用代码", "credit_code", True, example="91310115MA1K4ABC4H"
         ),
         Column("service", "服务内容", "enum", True, rules.SERVICES, example="operation_maintenance"),
         Column("valid_from", "服务期起", "date", True, example="2026-01-01"),
@@ -1028,7 +1028,7 @@ ENFORCEMENT_OBJECTS = Kind(
         Column(
             "credit_code",
             "统一社会信用代码（可空，可不规范）",
-            example="91310115MA1K4ABC3X",
+            example="91310115MA1K4ABC4H",
             note="kept as given; matched only when it is a valid credit code",
         ),
         Column("address", "地址", example="浦东新区高桥镇某路1号"),

@@ -28,6 +28,26 @@ def today() -> date:
     return utcnow().astimezone(CST).date()
 
 
+def parse_dates(as_of: str | None, known_at: str | None) -> tuple[date | None, datetime | None]:
+    """``as_of`` a date (YYYY-MM-DD); ``known_at`` an ISO time, China Standard Time if no offset."""
+    day = known = None
+    if as_of:
+        try:
+            day = date.fromisoformat(as_of)
+        except ValueError:
+            raise ValidationError(f"as_of {as_of!r}: expected a date YYYY-MM-DD", field="as_of") from None
+    if known_at:
+        try:
+            known = datetime.fromisoformat(known_at)
+        except ValueError:
+            raise ValidationError(
+                f"known_at {known_at!r}: expected an ISO time such as 2026-03-02T08:00:00+08:00",
+                field="known_at",
+            ) from None
+        known = known if known.tzinfo else known.replace(tzinfo=CST)
+    return day, known
+
+
 def scope_for(tx: Tx, principal: Principal) -> Scope:
     """The principal's scope for register objects: contractors and labs also see
     the enterprises they serve under a service contract in force today."""

@@ -18,6 +18,8 @@ from huanjian.jobs import api as jobs_api
 from huanjian.jobs import pages as jobs_pages
 from huanjian.notify import api as notify_api
 from huanjian.notify import pages as notify_pages
+from huanjian.register import api as register_api
+from huanjian.register import pages as register_pages
 from huanjian.web import pages as shell_pages
 
 API_ROUTERS: list[APIRouter] = [
@@ -26,6 +28,7 @@ API_ROUTERS: list[APIRouter] = [
     audit_api.router,
     jobs_api.router,
     notify_api.router,
+    register_api.router,
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -34,6 +37,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     audit_pages.router,
     jobs_pages.router,
     notify_pages.router,
+    register_pages.router,
 ]
 
 # (method, path) of routes reachable without logging in. Published information
