@@ -188,7 +188,7 @@ async def test_graceful_stop_answers_frames_in_flight(database: Database) -> Non
 
 
 async def test_idle_connections_are_closed(database: Database) -> None:
-    async with running(_store(database), idle_wait=0.3) as gw:
+    async with running(_store(database), idle_timeout=0.3) as gw:
         reader, _writer = await asyncio.open_connection("127.0.0.1", gw.port)
         async with asyncio.timeout(3):
             assert await reader.read() == b""
