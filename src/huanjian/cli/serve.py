@@ -15,6 +15,7 @@ from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
 from huanjian.demo import seed
+from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
 from huanjian.jobs.worker import Worker
 from huanjian.web.app import create_app
@@ -32,6 +33,8 @@ def build_app(rt: Runtime, with_worker: bool) -> FastAPI:
     async def start(_: FastAPI) -> None:
         if with_worker:
             tasks.append(asyncio.create_task(_worker(rt).run_forever(stop)))
+        if rt.settings.gateway_enabled:  # the HJ 212 gateway, stopped gracefully with the rest
+            tasks.append(asyncio.create_task(ingest_gateway(rt).serve(stop)))
 
     async def finish(_: FastAPI) -> None:
         # Graceful: let the worker finish the job in hand before the process exits.

@@ -31,6 +31,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -40,9 +41,12 @@ from huanjian.ingest.pipeline import Incoming, Prepared, reply_for
 from huanjian.ingest.store import IngestStore
 from huanjian.settings import Settings
 
+if TYPE_CHECKING:
+    from huanjian.core.runtime import Runtime
+
 log = logging.getLogger("huanjian.gateway")
 
-__all__ = ["ConnectionProtocol", "Gateway", "GatewayConfig", "LoggerSession"]
+__all__ = ["ConnectionProtocol", "Gateway", "GatewayConfig", "LoggerSession", "for_runtime"]
 
 
 @dataclass(slots=True)
@@ -244,7 +248,11 @@ class Gateway:
 
     async def serve(self, stop: asyncio.Event) -> None:
         """Run until ``stop`` is set (the lifespan hook of `huanjian serve`)."""
-        await self.start()
+        try:
+            await self.start()
+        except OSError as exc:  # the web server keeps running; say why loggers cannot connect
+            log.error("HJ 212 gateway cannot listen on %s:%s: %s", self.config.host, self.config.port, exc)
+            return
         try:
             await stop.wait()
         finally:
@@ -433,3 +441,10 @@ class Gateway:
         for item in batch:
             if not item.future.done():
                 item.future.set_exception(ConnectionAbortedError(str(exc)))
+
+
+def for_runtime(rt: Runtime, host: str | None = None, port: int | None = None) -> Gateway:
+    """The gateway configured from settings (used by `huanjian serve`, `demo` and `gateway`)."""
+    from huanjian.ingest.service import store_for
+
+    return Gateway(store_for(rt), GatewayConfig.from_settings(rt.settings, host, port))
