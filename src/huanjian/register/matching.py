@@ -32,7 +32,7 @@ from huanjian.register.identifiers import normalise as normalise_code
 from huanjian.register.identifiers import validate_credit_code
 from huanjian.register.models import EnforcementObject, Enterprise, MatchCandidate, Organisation
 
-AUTO_LINK: Final = 0.90
+AUTO_LINK: Final = 0.85
 AUTO_MARGIN: Final = 0.06
 REVIEW: Final = 0.55
 CANDIDATES: Final = 5
