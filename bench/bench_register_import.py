@@ -76,8 +76,11 @@ def main() -> None:
             seed_jurisdictions(Tx(session, ActionContext(None, "bench", "cli"), b"bench-key"), "31")
         data = make_csv(args.rows)
         first, report = run(db, data)
-        print(f"{db.backend}: first import of {args.rows} enterprises: {first:.1f} s "
-              f"({args.rows / first:,.0f} rows/s), created {report['created']}, rejected {report['rejected']}")
+        rate = args.rows / first
+        print(
+            f"{db.backend}: first import of {args.rows} enterprises: {first:.1f} s ({rate:,.0f} rows/s), "
+            f"created {report['created']}, rejected {report['rejected']}"
+        )
         second, report = run(db, data)
         print(f"{db.backend}: re-import: {second:.1f} s, unchanged {report['unchanged']}")
         db.dispose()
