@@ -6,6 +6,7 @@ A new domain adds one import line here.
 from huanjian.access import models as access_models
 from huanjian.audit import models as audit_models
 from huanjian.core.db import Base
+from huanjian.draw import models as draw_models
 from huanjian.geo import models as geo_models
 from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
@@ -17,6 +18,7 @@ metadata = Base.metadata
 __all__ = [
     "access_models",
     "audit_models",
+    "draw_models",
     "geo_models",
     "ingest_models",
     "jobs_models",

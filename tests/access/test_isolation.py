@@ -19,14 +19,18 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
+from huanjian.access.policy import Principal
 from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
+from huanjian.draw import service as draws
 from huanjian.jobs import builtin  # noqa: F401 — registers job kinds used below
 from huanjian.jobs import service as jobs
 from huanjian.notify import service as notify
 from huanjian.web.app import create_app
 from huanjian.web.routes import API_ROUTERS, PAGE_ROUTERS, PUBLIC_ROUTES
+from tests.draw.test_draw_isolation import DRAW_CASES
 from tests.factories import bearer, make_user, seed_people
+from tests.ingest.test_ingest_isolation import INGEST_CASES
 from tests.register.test_register_isolation import REGISTER_CASES
 
 
@@ -44,6 +48,9 @@ Case = Callable[[World], None]
 def world(runtime: Runtime, tx: Tx) -> World:
     people = seed_people(tx)
     pudong_admin = make_user(tx, "pudong_admin", "admin", "310115")
+    pudong_drawer = make_user(tx, "pudong_drawer", "bureau", "310115", permissions=("draw.run",))
+    minhang_drawer = Principal.of(make_user(tx, "mh_drawer", "bureau", "310112", permissions=("draw.run",)))
+    mh_draw = draws.plan(tx, minhang_drawer, title="闵行抽查", jurisdiction_code="310112", period="2026Q4")
     users = {
         u.username: u
         for u in (
@@ -56,6 +63,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
             people.enterprise_b,
             people.contractor,
             pudong_admin,
+            pudong_drawer,
         )
     }
     headers = {name: bearer(tx, u) for name, u in users.items()}
@@ -80,6 +88,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
             "mh_entry": mh_entry.id,
             "job": job.id,
             "minhang_token": minhang_token.id,
+            "mh_draw": mh_draw.id,
         },
     )
 
@@ -299,6 +308,9 @@ CASES: dict[tuple[str, str], Case] = {
 
 
 CASES.update(REGISTER_CASES)
+CASES.update(DRAW_CASES)
+
+CASES.update(INGEST_CASES)  # tests/ingest/test_ingest_isolation.py
 
 
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:

@@ -104,10 +104,27 @@ WRITES: dict[tuple[str, str], Write] = {
 }
 NOT_A_STATE_CHANGE = {("POST", "/logout")}  # revoking a session is audited when a cookie is present
 
+# Write routes whose audit entries are asserted, request by request, by a domain's own API test
+# (their success paths need domain state this generic fixture does not build).
+COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/draws"): "tests/draw/test_service.py::test_api_writes_are_audited",
+    ("POST", "/api/v1/draws/{draw_id}/commit"): "tests/draw/test_service.py::test_api_writes_are_audited",
+    ("POST", "/api/v1/draws/{draw_id}/run"): "tests/draw/test_service.py::test_api_writes_are_audited",
+    ("POST", "/api/v1/draws/{draw_id}/publish"): "tests/draw/test_service.py::test_api_writes_are_audited",
+    (
+        "POST",
+        "/api/v1/draws/{draw_id}/redraw-request",
+    ): "tests/draw/test_service.py::test_api_writes_are_audited",
+    (
+        "POST",
+        "/api/v1/draws/{draw_id}/redraw-approve",
+    ): "tests/draw/test_service.py::test_api_writes_are_audited",
+}
+
 
 def test_every_write_route_is_covered() -> None:
     writes = {r for r in app_routes() if r[0] in ("POST", "PUT", "PATCH", "DELETE")}
-    missing = sorted(writes - set(WRITES) - NOT_A_STATE_CHANGE)
+    missing = sorted(writes - set(WRITES) - set(COVERED_ELSEWHERE) - NOT_A_STATE_CHANGE)
     assert not missing, f"write routes without an audit case in {__file__}: {missing}"
 
 

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from huanjian.access import service as access
 from huanjian.access.policy import Principal
 from huanjian.core.tx import Tx
+from huanjian.draw import states as draw_states
 from huanjian.web import i18n
 from huanjian.web.templating import NAV
 from tests.factories import PASSWORD, make_user, seed_geo
@@ -30,6 +31,7 @@ PACKAGE = ROOT / "src" / "huanjian"
 # Values passed to _() through a variable (see the "dynamic" comments in the catalogue).
 JOB_STATUSES = ("queued", "running", "done", "failed")
 LOGIN_ERRORS = ("wrong username or password", "this account is disabled")
+DRAW_STATES = draw_states.STATES
 _LITERAL = re.compile(r"""\b_\(\s*(?P<q>["'])(?P<id>(?:(?!(?P=q)).)+)(?P=q)\s*\)""", re.S)
 
 
@@ -51,7 +53,7 @@ def _extracted() -> dict[str, list[str]]:
 
 
 def _dynamic() -> list[str]:
-    return [item["label"] for item in NAV] + [*JOB_STATUSES, *LOGIN_ERRORS]
+    return [item["label"] for item in NAV] + [*JOB_STATUSES, *LOGIN_ERRORS, *DRAW_STATES]
 
 
 def test_extraction_covers_every_template_literal() -> None:

@@ -44,6 +44,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     "jobs.write": frozenset({"admin"}),
     "jurisdictions.read": frozenset(ROLES),
     "jurisdictions.write": frozenset({"admin"}),
+    "draws.read": frozenset({"admin", "bureau", "station", "enforcement"}),
     "notifications.send": frozenset({"admin", "bureau", "station", "enforcement"}),
     "ingest.read": frozenset(ROLES),
     "ingest.command": frozenset({"admin", "station"}),

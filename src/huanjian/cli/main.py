@@ -6,6 +6,7 @@ import typer
 
 from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
+from huanjian.cli.draw import app as draw_app
 from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(draw_app, name="draw")
 app.add_typer(geo_app, name="jurisdictions")
 app.add_typer(hj212_app, name="hj212")
 app.add_typer(ingest_cli.readings_app, name="readings")

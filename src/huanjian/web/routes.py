@@ -13,7 +13,11 @@ from huanjian.access import api as access_api
 from huanjian.access import pages as access_pages
 from huanjian.audit import api as audit_api
 from huanjian.audit import pages as audit_pages
+from huanjian.draw import api as draw_api
+from huanjian.draw import pages as draw_pages
 from huanjian.geo import api as geo_api
+from huanjian.ingest import api as ingest_api
+from huanjian.ingest import pages as ingest_pages
 from huanjian.jobs import api as jobs_api
 from huanjian.jobs import pages as jobs_pages
 from huanjian.notify import api as notify_api
@@ -28,7 +32,10 @@ API_ROUTERS: list[APIRouter] = [
     audit_api.router,
     jobs_api.router,
     notify_api.router,
+    draw_api.router,
+    draw_api.public_router,
     register_api.router,
+    ingest_api.router,
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -37,7 +44,9 @@ PAGE_ROUTERS: list[APIRouter] = [
     audit_pages.router,
     jobs_pages.router,
     notify_pages.router,
+    draw_pages.router,
     register_pages.router,
+    ingest_pages.router,
 ]
 
 # (method, path) of routes reachable without logging in. Published information
@@ -54,5 +63,11 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/docs"),
         ("GET", "/api/docs/oauth2-redirect"),
         ("GET", "/api/v1/openapi.json"),
+        # Published random draws (双随机一公开: results are public by law).
+        ("GET", "/public/draws"),
+        ("GET", "/public/draws/{draw_id}"),
+        ("GET", "/api/v1/public/draws"),
+        ("GET", "/api/v1/public/draws/{draw_id}"),
+        ("GET", "/api/v1/public/draws/{draw_id}/verify"),
     }
 )
