@@ -85,13 +85,14 @@ def frame_raw(session: Session, frame_id: int) -> bytes:
     return bytes(raw or b"")
 
 
-def replayed_shas(session: Session, shas: set[str]) -> set[str]:
-    out: set[str] = set()
+def replayed(session: Session, shas: set[str]) -> set[tuple[str, str]]:
+    """(raw_sha, peer) of frames already replayed, among these hashes."""
+    out: set[tuple[str, str]] = set()
     for chunk in _chunks(sorted(shas), 500):
-        stmt = select(IngestFrame.raw_sha).where(
+        stmt = select(IngestFrame.raw_sha, IngestFrame.peer).where(
             IngestFrame.raw_sha.in_(list(chunk)), IngestFrame.source == "replay"
         )
-        out.update(session.scalars(stmt).all())
+        out.update((sha, peer) for sha, peer in session.execute(stmt))
     return out
 
 

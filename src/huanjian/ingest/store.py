@@ -136,7 +136,8 @@ class IngestStore:
         self, batch: Sequence[Incoming], now: datetime | None = None, *, skip_replayed: bool = False
     ) -> BatchResult:
         """Store a batch in one transaction.  ``skip_replayed`` (replay): frames whose
-        exact bytes were already replayed are left out, so a replay is idempotent."""
+        exact bytes were already replayed from the same place (file and line or offset,
+        in ``peer``) are left out, so a replay is idempotent."""
         started = time.perf_counter()
         now = now or utcnow()
         new_months: set[tuple[int, int]] = set()
@@ -144,13 +145,13 @@ class IngestStore:
         with self.db.unit_of_work() as session:
             prepared = prepare(batch, lambda mns: self._lookup(session, mns), self.rules, now)
             if skip_replayed and prepared:
-                seen = repository.replayed_shas(session, {p.raw_sha for p in prepared})
+                # The same bytes at the same place of the same capture (peer = file:line).
+                seen = repository.replayed(session, {p.raw_sha for p in prepared})
                 kept = []
                 for p in prepared:
-                    if p.raw_sha in seen:
+                    if (p.raw_sha, p.incoming.peer[:120]) in seen:
                         skipped += 1
                     else:
-                        seen.add(p.raw_sha)
                         kept.append(p)
                 prepared = kept
             counts: dict[str, int] = {}
