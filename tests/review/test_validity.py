@@ -47,8 +47,7 @@ def test_hour_needs_45_valid_minutes(valid_minutes: int, invalid_flag: str | Non
 
 @pytest.mark.parametrize(
     ("flag", "valid"),
-    [("N", True), ("S", True), ("F", False), ("M", False), ("D", False), ("C", False)]
-    + [("T", False), ("B", False), ("P", False), ("X", False)],
+    [("N", True), ("S", True), *[(flag, False) for flag in "FMDCTBPX"]],
 )
 def test_only_n_and_s_minutes_are_valid(flag: str, valid: bool) -> None:
     t, v, f = minute_records(DAY, 3, [flag] * 60, 7.0)
