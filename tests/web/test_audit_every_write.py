@@ -119,6 +119,16 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
         "POST",
         "/api/v1/draws/{draw_id}/redraw-approve",
     ): "tests/draw/test_service.py::test_api_writes_are_audited",
+    **{
+        route: "tests/register/test_api.py::test_api_writes_are_audited"
+        for route in (
+            ("PATCH", "/api/v1/register/enterprises/{enterprise_id}"),
+            ("POST", "/api/v1/register/imports/{kind}"),
+            ("POST", "/api/v1/register/matches/{object_id}"),
+            ("POST", "/register/import"),
+            ("POST", "/register/matches/{object_id}"),
+        )
+    },
 }
 
 

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
-from huanjian.demo import seed
+from huanjian.demo import register_seed, seed
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
 from huanjian.jobs.worker import Worker
@@ -120,10 +120,13 @@ def demo(
     _, ctx = operator()
     with rt.tx(ctx) as tx:
         report = seed.seed_jurisdictions(tx, "31", rt.settings.divisions_dir)
+        with console.status("seeding the demo register…"):
+            register_report = register_seed.seed_register(tx)
         created = seed.seed_users(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
+    console.print(f"register (created+changed): {register_report.summary()}")
     certfile = keyfile = None
     if tls:
         from huanjian.demo.tls import self_signed

@@ -9,8 +9,10 @@ from huanjian.access import repository as users_repo
 from huanjian.access import service as access
 from huanjian.access.policy import Principal
 from huanjian.core.tx import Tx
+from huanjian.demo.register_seed import DEMO_CONTRACTOR, DEMO_ENTERPRISE, DEMO_LAB
 from huanjian.geo import service as geo
 from huanjian.geo.divisions import find_source_dir, load_divisions
+from huanjian.register import repository as register_repo
 
 DEMO_PASSWORD = "huanjian-demo"  # noqa: S105 — published demo credential, printed on start
 
@@ -21,7 +23,7 @@ class DemoUser:
     full_name: str
     role: str
     jurisdiction: str | None
-    organisation: int | None
+    organisation: str | None  # credit code of a seeded organisation (demo.register_seed)
     permissions: tuple[str, ...] = ()
 
 
@@ -40,9 +42,9 @@ DEMO_USERS: tuple[DemoUser, ...] = (
     ),
     DemoUser("signer", "市监测站 刘签发", "station", "310000", None, ("report.sign",)),
     DemoUser("brigade", "浦东执法大队 赵队", "enforcement", "310115", None, ("case.decide",)),
-    DemoUser("enterprise", "某热电有限公司 环保专员", "enterprise", None, 1, ()),
-    DemoUser("contractor", "某运维公司 工程师", "contractor", None, 2, ()),
-    DemoUser("lab", "某检测公司 采样员", "lab", None, 3, ()),
+    DemoUser("enterprise", "上海浦江热电有限公司 环保专员", "enterprise", None, DEMO_ENTERPRISE, ()),
+    DemoUser("contractor", "上海申环运维服务有限公司 工程师", "contractor", None, DEMO_CONTRACTOR, ()),
+    DemoUser("lab", "上海申检环境检测有限公司 采样员", "lab", None, DEMO_LAB, ()),
 )
 
 
@@ -59,6 +61,12 @@ def seed_users(tx: Tx, password: str = DEMO_PASSWORD) -> list[str]:
     for demo in DEMO_USERS:
         if users_repo.by_username(tx.session, demo.username) is not None:
             continue
+        organisation_id = None
+        if demo.organisation is not None:
+            org = register_repo.organisation_by_code(tx.session, demo.organisation)
+            if org is None:
+                raise LookupError(f"demo organisation {demo.organisation} missing: run seed_register first")
+            organisation_id = org.id
         access.create_user(
             tx,
             system,
@@ -67,7 +75,7 @@ def seed_users(tx: Tx, password: str = DEMO_PASSWORD) -> list[str]:
             role=demo.role,
             password=password,
             jurisdiction_code=demo.jurisdiction,
-            organisation_id=demo.organisation,
+            organisation_id=organisation_id,
             min_password_length=8,
         )
         for perm in demo.permissions:
