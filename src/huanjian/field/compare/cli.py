@@ -22,6 +22,12 @@ from huanjian.field.compare.rules import UNIT_DISPLAY, load_rules
 
 app = typer.Typer(help="Comparison tests (比对监测): evaluate reference vs CEMS pairs.", no_args_is_help=True)
 
+
+@app.callback()
+def compare() -> None:
+    """Comparison tests (比对监测): evaluate reference-method vs CEMS pairs by the acceptance tables."""
+
+
 EXIT_FAIL = 1
 EXIT_NOINPUT = 66
 
@@ -92,7 +98,7 @@ def evaluate_command(
     ] = OutputFormat.text,
     input_format: Annotated[
         InputFormat | None,
-        typer.Option("--input-format", help="Input format (default: by suffix, else JSON if it starts with '{')."),
+        typer.Option("--input-format", help="Input format (default: by suffix, else JSON if '{' first)."),
     ] = None,
     parameter: Annotated[
         str | None, typer.Option("--parameter", help="HJ 212-2017 code, e.g. a21026 (if not in the file).")
