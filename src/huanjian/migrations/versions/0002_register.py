@@ -6,12 +6,12 @@ Create Date: 2026-11-28 21:00:05.641254
 """
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
 import huanjian.core.db
-
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -487,6 +487,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_filed_parameter")),
         sa.UniqueConstraint("device_id", "name", name=op.f("uq_filed_parameter_device_id_name")),
     )
+    _placeholder_organisations()
     with op.batch_alter_table("user_account", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_user_account_organisation_id"), ["organisation_id"], unique=False
@@ -499,6 +500,46 @@ def upgrade() -> None:
         )
 
     # ### end Alembic commands ###
+
+
+def _placeholder_organisations() -> None:
+    """Outside users created before this revision carry a bare organisation id;
+    give each such id a placeholder organisation so the new foreign key holds.
+    The register import of the real organisation then replaces the placeholder
+    by hand (rename, credit code); nothing is guessed."""
+    conn = op.get_bind()
+    rows = conn.execute(
+        sa.text(
+            "SELECT organisation_id, MIN(role) FROM user_account "
+            "WHERE organisation_id IS NOT NULL GROUP BY organisation_id"
+        )
+    ).all()
+    if not rows:
+        return
+    now = datetime.now(UTC)
+    for org_id, role in rows:
+        kind = role if role in ("enterprise", "contractor", "lab") else "enterprise"
+        conn.execute(
+            sa.text(
+                "INSERT INTO organisation (id, kind, name, former_names, status, updated_at) "
+                "VALUES (:id, :kind, :name, '[]', 'operating', :now)"
+            ),
+            {"id": org_id, "kind": kind, "name": f"未登记单位 {org_id}（迁移 0002 占位）", "now": now},
+        )
+        if kind == "enterprise":
+            conn.execute(
+                sa.text(
+                    "INSERT INTO enterprise (id, supervision_class, supervising_level, supervising_level_rule) "
+                    "VALUES (:id, 'general', 'district', 'placeholder (migration 0002)')"
+                ),
+                {"id": org_id},
+            )
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('organisation', 'id'), (SELECT MAX(id) FROM organisation))"
+            )
+        )
 
 
 def downgrade() -> None:
