@@ -1,0 +1,198 @@
+"""Benchmark (not a test): HJ 212 gateway end to end, acknowledged only after storage.
+
+A fresh database (SQLite file or PostgreSQL database), the gateway in its own
+process (`huanjian gateway`), the load generator in another process sending
+pre-generated 2051 flue-gas minute frames (9 parameters, A bit set) from N
+loggers at R frames/s each, matching every 9014 reply to its frame.
+
+Reports: frames acknowledged per second (sustained over the run), p50/p99 reply
+latency, readings rows stored per second, and on PostgreSQL the rate of a raw
+COPY of the same rows into an unindexed copy of the readings table in the same
+run (the ratio says what dedup, raw frames, records, indexes and audit cost).
+
+    .venv/bin/python bench/bench_gateway.py --backend sqlite --loggers 200 --rate 30 --frames 300
+    .venv/bin/python bench/bench_gateway.py --backend postgresql --loggers 300 --rate 10 --frames 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import json
+import multiprocessing as mp
+import os
+import resource
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+
+from huanjian.core import migrate
+from huanjian.core.db import make_engine
+
+PG_ADMIN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _raise_nofile() -> None:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+def _client(host: str, port: int, loggers: int, rate: float, frames: int, out: mp.Queue) -> None:  # type: ignore[type-arg]
+    _raise_nofile()
+    from huanjian.ingest.simulate import SimLogger, SimStats, honest_frames, percentile, sim_mn
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    start = datetime(2024, 3, 1, tzinfo=UTC)
+    stats = SimStats()
+    sims = [
+        SimLogger(sim_mn(i), list(honest_frames(sim_mn(i), start, frames, seed=i)), rate=rate, stats=stats)
+        for i in range(loggers)
+    ]
+    t0 = time.monotonic()
+
+    async def run() -> None:
+        deadline = time.monotonic() + frames / rate * 3 + 60
+        await asyncio.gather(*(s.run(host, port, deadline) for s in sims))
+
+    asyncio.run(run())
+    elapsed = time.monotonic() - t0
+    out.put(
+        {
+            "acked": stats.acked,
+            "sent": stats.sent,
+            "resent": stats.resent,
+            "seconds": elapsed,
+            "p50_ms": (percentile(stats.latencies, 50) or 0) * 1000,
+            "p99_ms": (percentile(stats.latencies, 99) or 0) * 1000,
+        }
+    )
+
+
+def _database(backend: str, tmp: Path) -> tuple[str, str | None]:
+    if backend == "sqlite":
+        return f"sqlite:///{tmp / 'bench.db'}", None
+    name = f"huanjian_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return f"{PG_SERVER}/{name}", name
+
+
+def _raw_copy_rate(name: str) -> tuple[int, float]:
+    """Rows/s of a plain COPY of the stored readings into an unindexed table."""
+    with psycopg.connect(f"host=127.0.0.1 user=postgres dbname={name}") as conn:
+        buf = io.BytesIO()
+        with conn.cursor().copy("COPY (SELECT * FROM ingest_reading) TO STDOUT") as cp:
+            for chunk in cp:
+                buf.write(chunk)
+        conn.execute("CREATE TABLE bench_copy (LIKE ingest_reading)")
+        conn.commit()
+        t0 = time.perf_counter()
+        with conn.cursor().copy("COPY bench_copy FROM STDIN") as cp:
+            cp.write(buf.getvalue())
+        conn.commit()
+        seconds = time.perf_counter() - t0
+        n = conn.execute("SELECT count(*) FROM bench_copy").fetchone()
+        return int(n[0] if n else 0), seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--backend", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument("--loggers", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=30.0, help="frames/s per logger")
+    parser.add_argument("--frames", type=int, default=300, help="frames per logger")
+    parser.add_argument("--batch-size", type=int, default=1000)
+    args = parser.parse_args()
+    _raise_nofile()
+    tmp = Path(tempfile.mkdtemp(prefix="hj-bench-"))
+    url, pg_name = _database(args.backend, tmp)
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    port = _free_port()
+    env = {
+        **os.environ,
+        "HUANJIAN_DATABASE_URL": url,
+        "HUANJIAN_DATA_DIR": str(tmp),
+        "HUANJIAN_AUDIT_KEY": "bench-audit-key-0123456789",
+        "HUANJIAN_LOG_LEVEL": "WARNING",
+        "HUANJIAN_INGEST_BATCH_SIZE": str(args.batch_size),
+        "HUANJIAN_GATEWAY_RATE_FRAMES_PER_SECOND": "100000",
+        "HUANJIAN_GATEWAY_RATE_BURST": "100000",
+    }
+    gw = subprocess.Popen(  # the gateway in its own process
+        [sys.executable, "-c", "from huanjian.cli.main import main; main()", "gateway", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
+        client = mp.Process(
+            target=_client, args=("127.0.0.1", port, args.loggers, args.rate, args.frames, out)
+        )
+        client.start()
+        result = out.get()
+        client.join()
+        rss_kib = 0
+        with open(f"/proc/{gw.pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    rss_kib = int(line.split()[1])
+    finally:
+        gw.send_signal(signal.SIGTERM)
+        gw.wait(60)
+    offered = args.loggers * args.rate
+    report = {
+        "backend": args.backend,
+        "loggers": args.loggers,
+        "offered_frames_per_s": offered,
+        "frames": args.loggers * args.frames,
+        "acked": result["acked"],
+        "resent": result["resent"],
+        "seconds": round(result["seconds"], 2),
+        "acked_per_s": round(result["acked"] / result["seconds"], 1),
+        "reading_rows_per_s": round(result["acked"] * 9 / result["seconds"], 1),
+        "p50_ms": round(result["p50_ms"], 1),
+        "p99_ms": round(result["p99_ms"], 1),
+        "gateway_peak_rss_mib": round(rss_kib / 1024, 1),
+    }
+    if pg_name:
+        n, seconds = _raw_copy_rate(pg_name)
+        report["raw_copy_rows_per_s"] = round(n / seconds, 1)
+        report["ratio_stored_to_raw_copy"] = round(report["reading_rows_per_s"] / (n / seconds), 4)
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
