@@ -425,3 +425,24 @@ def export_csv(kind: Kind, records: Iterable[dict[str, Any]]) -> str:
 def export_json(records: Iterable[dict[str, Any]]) -> Iterator[str]:
     for r in records:
         yield json.dumps(r, ensure_ascii=False, default=str)
+
+
+def columns_markdown() -> str:
+    """The column reference of every kind (docs/register.md embeds it; a test keeps it in step)."""
+    out: list[str] = []
+    for kind in KINDS.values():
+        out.append(f"### `{kind.name}` — {kind.zh}\n\n{kind.description}\n")
+        out.append("| column | 中文 | required | type | allowed values / format | example |")
+        out.append("|---|---|---|---|---|---|")
+        for c in kind.columns:
+            allowed = "; ".join(f"`{k}` {v}" for k, v in (c.values or {}).items())
+            if c.note:
+                allowed = f"{allowed} — {c.note}" if allowed else c.note
+            if c.default is not None:
+                allowed = f"{allowed} (default `{c.default}`)"
+            example = f"`{c.example}`" if c.example else ""
+            out.append(
+                f"| `{c.name}` | {c.zh} | {'yes' if c.required else ''} | {c.type} | {allowed} | {example} |"
+            )
+        out.append("")
+    return "\n".join(out)

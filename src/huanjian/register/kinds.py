@@ -172,7 +172,7 @@ EFFECTIVE = Column(
     "生效日期",
     "date",
     example="2026-01-01",
-    note="the date from which this row is true; empty: the import date",
+    note="the date from which this row is true; empty: always (new object) or the import date (change)",
     meta=True,
 )
 CREDIT = Column("credit_code", "统一社会信用代码", "credit_code", True, example="91310115MA1K4ABC4H")
