@@ -24,7 +24,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal, InvalidOperation
@@ -85,10 +85,14 @@ def _time(value: Any, where: str) -> datetime:
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=CST)
 
 
-def _pair(start: datetime, end: datetime, reference: Decimal, cems: Decimal, where: str) -> Pair:
+def _pair(cells: Mapping[str, Any], where: str, number: Callable[[Any, str], Decimal]) -> Pair:
+    """A pair from its four present fields; ``number`` reads a value (JSON number or CSV text)."""
+    start = _time(cells["start"], f"{where}.start")
+    end = _time(cells["end"], f"{where}.end")
     if end <= start:
         raise _invalid(f"{where}.end: {end.isoformat()} is not after start {start.isoformat()}")
-    return Pair(start=start, end=end, reference=reference, cems=cems)
+    reference = number(cells["reference"], f"{where}.reference")
+    return Pair(start=start, end=end, reference=reference, cems=number(cells["cems"], f"{where}.cems"))
 
 
 def _merge(name: str, from_file: str | None, from_option: str | None) -> str:
@@ -124,15 +128,7 @@ def parse_json(text: str, *, parameter: str | None = None, unit: str | None = No
         for key in FIELDS:
             if key not in raw or raw[key] is None:
                 raise _invalid(f"{where}.{key}: missing", pair=i, field=key)
-        pairs.append(
-            _pair(
-                _time(raw["start"], f"{where}.start"),
-                _time(raw["end"], f"{where}.end"),
-                _number(raw["reference"], f"{where}.reference"),
-                _number(raw["cems"], f"{where}.cems"),
-                where,
-            )
-        )
+        pairs.append(_pair(raw, where, _number))
     return ComparisonInput(
         parameter=_merge("parameter", doc.get("parameter"), parameter),
         unit=_merge("unit", doc.get("unit"), unit),
@@ -178,15 +174,7 @@ def parse_csv(text: str, *, parameter: str | None = None, unit: str | None = Non
             if index >= len(row) or not row[index].strip():
                 raise _invalid(f"{where}.{name}: missing", pair=len(pairs), field=name)
             cells[name] = row[index]
-        pairs.append(
-            _pair(
-                _time(cells["start"], f"{where}.start"),
-                _time(cells["end"], f"{where}.end"),
-                _number_text(cells["reference"], f"{where}.reference"),
-                _number_text(cells["cems"], f"{where}.cems"),
-                where,
-            )
-        )
+        pairs.append(_pair(cells, where, _number_text))
     return ComparisonInput(
         parameter=_merge("parameter", meta.get("parameter"), parameter),
         unit=_merge("unit", meta.get("unit"), unit),
