@@ -6,8 +6,8 @@ import typer
 
 from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
-from huanjian.cli.draw import app as draw_app
 from huanjian.cli import ingest as ingest_cli
+from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
 from huanjian.field.compare.cli import app as compare_app
