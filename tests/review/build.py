@@ -7,8 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
-from huanjian.review.engine.flags import encode_flags
-from huanjian.review.engine.grid import Grid, build_grid
+from huanjian.review.engine.grid import Grid, build_grid, encode_flags
 from huanjian.review.rules.typed import ValidityRules
 
 FLUE = ValidityRules.load("flue_gas")

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from huanjian.review.engine.flags import encode_flags, propagate
+from huanjian.review.engine.grid import encode_flags, propagate
 from huanjian.review.engine.validity import daily, hourly
 from huanjian.review.engine.water import cycle_days, cycle_periods
 from huanjian.review.rules.typed import select_validity

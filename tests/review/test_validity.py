@@ -14,8 +14,7 @@ from datetime import date, timedelta
 import numpy as np
 import pytest
 
-from huanjian.review.engine.flags import encode_flags
-from huanjian.review.engine.grid import build_grid
+from huanjian.review.engine.grid import build_grid, encode_flags
 from huanjian.review.engine.validity import daily, hourly, monthly
 
 from .build import FLUE, cst, epoch, full_day_grid, grid_of, minute_records

@@ -30,8 +30,7 @@ from huanjian.review.engine._arrays import (
     cst_midnight_s,
     safe_divide,
 )
-from huanjian.review.engine.flags import propagate, valid_records
-from huanjian.review.engine.grid import Grid
+from huanjian.review.engine.grid import Grid, propagate, valid_records
 from huanjian.review.rules.typed import ValidityRules
 
 __all__ = ["Periods", "daily", "hourly", "mean_of_valid", "month_bounds", "monthly"]

@@ -18,7 +18,7 @@ from datetime import date
 import numpy as np
 
 from huanjian.review.engine._arrays import DAY_S, F64, I8, I32, U8, Bool, cst_midnight_s, safe_divide
-from huanjian.review.engine.flags import flag_lut, valid_records
+from huanjian.review.engine.grid import flag_lut, valid_records
 from huanjian.review.engine.validity import Periods, mean_of_valid
 from huanjian.review.rules.typed import ValidityRules
 
