@@ -30,7 +30,7 @@ from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.register import catalogue, history
 from huanjian.register.columns import CellError, parse_cell
-from huanjian.register.kinds import EARLIEST, KINDS, Ctx, Kind, RowProblem
+from huanjian.register.kinds import EARLIEST, KEY_COLUMNS, KINDS, Ctx, Kind, RowProblem
 from huanjian.register.models import ImportBatch
 
 MAX_ROWS = 200_000
@@ -431,7 +431,7 @@ def columns_markdown() -> str:
     """The column reference of every kind (docs/register.md embeds it; a test keeps it in step)."""
     out: list[str] = []
     for kind in KINDS.values():
-        out.append(f"### `{kind.name}` — {kind.zh}\n\n{kind.description}\n")
+        out.append(f"### `{kind.name}` — {kind.zh}\n\n{kind.description} Key: {KEY_COLUMNS[kind.name]}.\n")
         out.append("| column | 中文 | required | type | allowed values / format | example |")
         out.append("|---|---|---|---|---|---|")
         for c in kind.columns:

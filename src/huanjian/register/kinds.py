@@ -1061,3 +1061,20 @@ KINDS: dict[str, Kind] = {
         ENFORCEMENT_OBJECTS,
     )
 }
+
+#: The natural key of each kind: a row with the same key updates the same object.
+KEY_COLUMNS: dict[str, str] = {
+    "enterprises": "credit_code",
+    "permits": "permit_number",
+    "outlets": "credit_code + outlet_code",
+    "loggers": "mn + pollutant (one row per device)",
+    "limits": "credit_code + outlet_code + pollutant + averaging_period + valid_from",
+    "organisations": "credit_code",
+    "staff": "organisation_credit_code + staff_number + certificate_number (one row per certificate)",
+    "contracts": "contract_number",
+    "eia": "approval_number",
+    "supervision": "record_number",
+    "credit": "credit_code + year + source",
+    "enforcement-objects": "object_code",
+}
+assert set(KEY_COLUMNS) == set(KINDS)
