@@ -395,13 +395,14 @@ def build(towns: dict[str, list[str]]) -> dict[str, list[dict[str, Any]]]:
             if rnd.random() < 0.5:
                 # The enforcement list writes names and addresses its own way.
                 variant = rnd.random()
-                obj_name = (
-                    name.replace("有限公司", "有限责任公司")
-                    if variant < 0.3
-                    else name.removeprefix("上海")
-                    if variant < 0.6
-                    else name
-                )
+                if variant < 0.25:
+                    obj_name = name.replace("有限公司", "有限责任公司")
+                elif variant < 0.5:
+                    obj_name = name.removeprefix("上海")
+                elif variant < 0.65:  # a typo in the trade name: for the review queue
+                    obj_name = name[:2] + rnd.choice([c for c in TRADE if c != name[2]]) + name[3:]
+                else:
+                    obj_name = name
                 rows["enforcement-objects"].append(
                     {
                         "object_code": f"ZF{district}{n_ent:05d}",
