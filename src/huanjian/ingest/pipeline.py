@@ -43,6 +43,7 @@ __all__ = [
     "content_hash",
     "parse_data_time",
     "prepare",
+    "reading_tuple",
     "reading_values",
     "reply_for",
 ]
@@ -215,6 +216,34 @@ def reading_values(fields: Mapping[str, Value]) -> dict[str, Any]:
         extra[sub] = _canonical(value)
     row["extra"] = extra or None
     return row
+
+
+_NUMERIC_AT: dict[str, int] = {sub: i for i, sub in enumerate(NUMERIC_COLUMNS)}
+_TEXT_AT: dict[str, int] = {sub: len(NUMERIC_COLUMNS) + i for i, sub in enumerate(TEXT_COLUMNS)}
+_EMPTY_ROW: tuple[None, ...] = (None,) * (len(READING_VALUE_COLUMNS) - 1)
+
+
+def reading_tuple(fields: Mapping[str, Value]) -> tuple[list[Any], dict[str, str] | None]:
+    """:func:`reading_values` as a list in ``READING_VALUE_COLUMNS`` order (without
+    ``extra``) and the ``extra`` map: the same values, no dict per row (gateway path)."""
+    row: list[Any] = list(_EMPTY_ROW)
+    extra: dict[str, str] | None = None
+    numeric_at, text_at = _NUMERIC_AT, _TEXT_AT
+    for sub, value in fields.items():
+        if value.__class__ is Decimal:
+            at = numeric_at.get(sub)
+            if at is not None:
+                row[at] = float(value)
+                continue
+        elif value.__class__ is str:
+            at = text_at.get(sub)
+            if at is not None:
+                row[at] = value[:20]
+                continue
+        if extra is None:
+            extra = {}
+        extra[sub] = _canonical(value)
+    return row, extra
 
 
 def _warnings(frame: Frame) -> list[dict[str, Any]]:

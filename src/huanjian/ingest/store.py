@@ -11,7 +11,6 @@ after this method returned, that is after the commit.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections import defaultdict
@@ -30,6 +29,7 @@ from huanjian.core.tx import Tx
 from huanjian.hj212 import Frame, decode
 from huanjian.hj212.model import Value
 from huanjian.ingest import repository
+from huanjian.ingest.bulk import BulkWriter, parse_sqlite_datetime, sqlite_datetime
 from huanjian.ingest.models import IngestFrame, IngestLogger, IngestPart, IngestReading, IngestRecord
 from huanjian.ingest.pipeline import (
     READING_VALUE_COLUMNS,
@@ -39,7 +39,7 @@ from huanjian.ingest.pipeline import (
     Rules,
     content_hash,
     prepare,
-    reading_values,
+    reading_tuple,
 )
 
 log = logging.getLogger("huanjian.ingest")
@@ -165,12 +165,13 @@ class IngestStore:
 
     def _write(self, tx: Tx, batch: list[Prepared], new_months: set[tuple[int, int]]) -> dict[str, int]:
         session = tx.session
+        bulk = BulkWriter(session, postgres=self.is_postgres)
         assembled = self._assemble_parts(session, batch)
-        versions = self._resolve_records(session, batch, assembled)
-        self._insert_frames(session, batch)
+        versions = self._resolve_records(session, bulk, batch, assembled)
+        self._insert_frames(bulk, batch)
         self._write_parts(session, batch, assembled)
-        self._write_readings(session, versions, new_months)
-        self._update_loggers(session, batch)
+        self._write_readings(session, bulk, versions, new_months)
+        self._update_loggers(bulk, batch)
         counts: dict[str, int] = defaultdict(int)
         for p in batch:
             counts[p.verdict] += 1
@@ -279,7 +280,11 @@ class IngestStore:
     # -- records: dedup, conflicts, current version ---------------------------
 
     def _resolve_records(
-        self, session: Session, batch: list[Prepared], assembled: dict[int, tuple[Frame, list[int]]]
+        self,
+        session: Session,
+        bulk: BulkWriter,
+        batch: list[Prepared],
+        assembled: dict[int, tuple[Frame, list[int]]],
     ) -> list[_Version]:
         """Dedup and conflict marking; inserts the new records, returns them (for readings)."""
         candidates: list[tuple[Prepared, Mapping[str, Mapping[str, Value]], Mapping[str, str], str]] = []
@@ -295,8 +300,8 @@ class IngestStore:
             return []
         keys = {(p.mn, p.cn, p.data_time) for p, *_ in candidates}
         by_key: dict[tuple[Any, ...], list[_Version]] = defaultdict(list)
-        for r in repository.records_for(session, keys):
-            by_key[(r.mn, r.cn, r.data_time)].append(_Version(r.id, r.content_hash, r.current, r.conflict))
+        for rid, mn, cn, data_time, h, current, conflict in _records_for(bulk, keys):
+            by_key[(mn, cn, data_time)].append(_Version(rid, h, bool(current), bool(conflict)))
         links: list[tuple[Prepared, _Version]] = []
         for p, items, params, h in candidates:
             versions = by_key[(p.mn, p.cn, p.data_time)]
@@ -323,32 +328,32 @@ class IngestStore:
             links.append((p, new))
         fresh = [v for vs in by_key.values() for v in vs if v.id is None]
         if fresh:
+            ids = bulk.next_ids("ingest_record", len(fresh))
+            dt, js, flag = bulk.dt, bulk.json, bulk.flag
             rows = []
-            for v in fresh:
+            for v, rid in zip(fresh, ids, strict=True):
+                v.id = rid
                 q = v.new
                 assert q is not None and q.data_time is not None
                 rows.append(
-                    {
-                        "mn": q.mn,
-                        "cn": q.cn,
-                        "period": q.period or "other",
-                        "data_time": q.data_time,
-                        "data_time_text": q.data_time_text,
-                        "content_hash": v.content_hash,
-                        "received_at": q.incoming.received_at,
-                        "last_received_at": v.last_received_at or q.incoming.received_at,
-                        "copies": 1 + v.copies_added,
-                        "current": v.current,
-                        "conflict": v.conflict,
-                        "time_flag": q.time_flag,
-                        "params": dict(v.params) if v.params else None,
-                    }
+                    (
+                        rid,
+                        q.mn,
+                        q.cn,
+                        q.period or "other",
+                        dt(q.data_time),
+                        q.data_time_text,
+                        v.content_hash,
+                        dt(q.incoming.received_at),
+                        dt(v.last_received_at or q.incoming.received_at),
+                        1 + v.copies_added,
+                        flag(v.current),
+                        flag(v.conflict),
+                        q.time_flag,
+                        js(dict(v.params) if v.params else None),
+                    )
                 )
-            ids = session.scalars(
-                insert(_RECORD).returning(_RECORD.c.id, sort_by_parameter_order=True), rows
-            ).all()
-            for v, rid in zip(fresh, ids, strict=True):
-                v.id = rid
+            bulk.insert("ingest_record", _RECORD_COLUMNS, rows)
         for p, v in links:
             p.record_id = v.id
         changed = [v for vs in by_key.values() for v in vs if v.new is None and (v.flipped or v.copies_added)]
@@ -387,77 +392,73 @@ class IngestStore:
 
     # -- raw frames ----------------------------------------------------------
 
-    def _insert_frames(self, session: Session, batch: list[Prepared]) -> None:
+    def _insert_frames(self, bulk: BulkWriter, batch: list[Prepared]) -> None:
+        if not batch:
+            return
+        ids = bulk.next_ids("ingest_frame", len(batch))
+        dt, js = bulk.dt, bulk.json
         rows = []
-        for p in batch:
+        for p, fid in zip(batch, ids, strict=True):
             if not p.verdict:
                 p.verdict = p.kind
+            p.frame_id = fid
             inc = p.incoming
             rows.append(
-                {
-                    "received_at": inc.received_at,
-                    "source": inc.source,
-                    "peer": inc.peer[:120],
-                    "raw": inc.raw,
-                    "raw_sha": p.raw_sha,
-                    "verdict": p.verdict,
-                    "mn": (p.mn or None) and p.mn[:64],
-                    "cn": (p.cn or None) and p.cn[:8],
-                    "qn": (p.qn or None) and p.qn[:32],
-                    "version": p.version,
-                    "data_time": p.data_time,
-                    "record_id": p.record_id,
-                    "warnings": p.warnings or None,
-                    "detail": p.error,
-                }
+                (
+                    fid,
+                    dt(inc.received_at),
+                    inc.source,
+                    inc.peer[:120],
+                    inc.raw,
+                    p.raw_sha,
+                    p.verdict,
+                    (p.mn or None) and p.mn[:64],
+                    (p.cn or None) and p.cn[:8],
+                    (p.qn or None) and p.qn[:32],
+                    p.version,
+                    dt(p.data_time),
+                    p.record_id,
+                    js(p.warnings or None),
+                    p.error,
+                )
             )
-        if not rows:
-            return
-        ids = session.scalars(insert(_FRAME).returning(_FRAME.c.id, sort_by_parameter_order=True), rows).all()
-        for p, fid in zip(batch, ids, strict=True):
-            p.frame_id = fid
+        bulk.insert("ingest_frame", _FRAME_COLUMNS, rows)
 
     # -- readings --------------------------------------------------------------
 
     def _write_readings(
-        self, session: Session, fresh: list[_Version], new_months: set[tuple[int, int]]
+        self,
+        session: Session,
+        bulk: BulkWriter,
+        fresh: list[_Version],
+        new_months: set[tuple[int, int]],
     ) -> None:
-        rows: list[tuple[Any, ...]] = []
+        rows: list[list[Any]] = []
+        append = rows.append
+        dt, js, flag = bulk.dt, bulk.json, bulk.flag
+        months: set[tuple[int, int]] = set()
         for v in fresh:
             p = v.new
-            assert p is not None and v.items is not None
+            assert p is not None and v.items is not None and p.data_time is not None
             wire = p.frame.wire_codes if p.frame is not None else {}
+            months.add((p.data_time.year, p.data_time.month))
+            head = [v.id, None, dt(p.data_time), p.mn, p.period or "other", None]
+            tail = (dt(p.incoming.received_at), flag(v.current), flag(v.conflict))
             for code, fields in v.items.items():
-                values = reading_values(fields)
-                rows.append(
-                    (
-                        v.id,
-                        code[:32],
-                        p.data_time,
-                        p.mn,
-                        p.period or "other",
-                        wire.get(code, code)[:32],
-                        *(values[c] for c in READING_VALUE_COLUMNS),
-                        p.incoming.received_at,
-                        v.current,
-                        v.conflict,
-                    )
-                )
+                values, extra = reading_tuple(fields)
+                row = head.copy()
+                row[1] = code[:32]
+                row[5] = wire.get(code, code)[:32]
+                row += values
+                row.append(js(extra))
+                row += tail
+                append(row)
         if not rows:
             return
         if self.is_postgres:
-            months = {(r[2].year, r[2].month) for r in rows}
             self._ensure_partitions(session, months - self._months)
             new_months |= months
-            _copy_readings(session, rows)
-        else:
-            extra_at = READING_COLUMNS.index("extra")
-            dicts = []
-            for r in rows:
-                d = dict(zip(READING_COLUMNS, r, strict=True))
-                d["extra"] = r[extra_at]
-                dicts.append(d)
-            session.execute(insert(_READING), dicts)
+        bulk.insert("ingest_reading", READING_COLUMNS, rows)
 
     def _ensure_partitions(self, session: Session, months: Iterable[tuple[int, int]]) -> None:
         for year, month in sorted(months):
@@ -478,7 +479,7 @@ class IngestStore:
 
     # -- device status ----------------------------------------------------------
 
-    def _update_loggers(self, session: Session, batch: list[Prepared]) -> None:
+    def _update_loggers(self, bulk: BulkWriter, batch: list[Prepared]) -> None:
         agg: dict[str, dict[str, Any]] = {}
         for p in batch:
             if not p.mn or p.kind in ("undecodable", "garbage"):
@@ -512,57 +513,103 @@ class IngestStore:
                 a["last_data_time"] = p.data_time
         if not agg:
             return
-        existing = repository.logger_rows(session, set(agg))
-        inserts = [a for mn, a in agg.items() if mn not in existing]
-        updates = []
-        for mn, a in agg.items():
-            old = existing.get(mn)
-            if old is None:
-                continue
-            last_dt = a["last_data_time"]
-            if old.last_data_time is not None and (last_dt is None or old.last_data_time > last_dt):
-                last_dt = old.last_data_time
-            updates.append({**a, "b_mn": mn, "last_data_time": last_dt, "frames": a["frames"]})
-        if inserts:
-            session.execute(insert(_LOGGER), inserts)
-        if updates:
-            t = _LOGGER
-            session.execute(
-                update(_LOGGER)
-                .where(t.c.mn == bindparam("b_mn"))
-                .values(
-                    last_seen_at=bindparam("last_seen_at"),
-                    last_peer=bindparam("last_peer"),
-                    last_cn=bindparam("last_cn"),
-                    last_verdict=bindparam("last_verdict"),
-                    last_data_time=bindparam("last_data_time"),
-                    version=bindparam("version"),
-                    frames=t.c.frames + bindparam("frames"),
-                    records=t.c.records + bindparam("records"),
-                    quarantined=bindparam("quarantined"),
-                    jurisdiction_code=bindparam("jurisdiction_code"),
-                    organisation_id=bindparam("organisation_id"),
+        dt, flag = bulk.dt, bulk.flag
+        # One upsert per MN: counters add up, the latest DataTime is kept (never moved back).
+        bulk.executemany(
+            _LOGGER_UPSERT,
+            [
+                (
+                    a["mn"],
+                    dt(a["first_seen_at"]),
+                    dt(a["last_seen_at"]),
+                    a["last_peer"],
+                    a["last_cn"],
+                    a["last_verdict"],
+                    dt(a["last_data_time"]),
+                    a["version"],
+                    a["frames"],
+                    a["records"],
+                    flag(a["quarantined"]),
+                    a["jurisdiction_code"],
+                    a["organisation_id"],
                 )
-                .execution_options(synchronize_session=False),
-                [{k: u[k] for k in _LOGGER_UPDATE_KEYS} for u in updates],
-            )
+                for a in agg.values()
+            ],
+        )
 
 
 _STORED = frozenset({"stored", "duplicate", "conflict", "part"})
-_LOGGER_UPDATE_KEYS = (
-    "b_mn",
-    "last_seen_at",
-    "last_peer",
-    "last_cn",
-    "last_verdict",
-    "last_data_time",
-    "version",
-    "frames",
-    "records",
-    "quarantined",
-    "jurisdiction_code",
-    "organisation_id",
+_LOGGER_UPSERT = (
+    "INSERT INTO ingest_logger (mn, first_seen_at, last_seen_at, last_peer, last_cn, last_verdict, "
+    "last_data_time, version, frames, records, quarantined, jurisdiction_code, organisation_id) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (mn) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
+    "last_peer = excluded.last_peer, last_cn = excluded.last_cn, last_verdict = excluded.last_verdict, "
+    "last_data_time = CASE WHEN ingest_logger.last_data_time IS NOT NULL AND "
+    "(excluded.last_data_time IS NULL OR ingest_logger.last_data_time > excluded.last_data_time) "
+    "THEN ingest_logger.last_data_time ELSE excluded.last_data_time END, "
+    "version = excluded.version, frames = ingest_logger.frames + excluded.frames, "
+    "records = ingest_logger.records + excluded.records, quarantined = excluded.quarantined, "
+    "jurisdiction_code = excluded.jurisdiction_code, organisation_id = excluded.organisation_id"
 )
+_FRAME_COLUMNS = (
+    "id",
+    "received_at",
+    "source",
+    "peer",
+    "raw",
+    "raw_sha",
+    "verdict",
+    "mn",
+    "cn",
+    "qn",
+    "version",
+    "data_time",
+    "record_id",
+    "warnings",
+    "detail",
+)
+_RECORD_COLUMNS = (
+    "id",
+    "mn",
+    "cn",
+    "period",
+    "data_time",
+    "data_time_text",
+    "content_hash",
+    "received_at",
+    "last_received_at",
+    "copies",
+    "current",
+    "conflict",
+    "time_flag",
+    "params",
+)
+
+
+_RECORDS_SELECT = "SELECT id, mn, cn, data_time, content_hash, current, conflict FROM ingest_record"
+_RECORDS_PG = (
+    "SELECT id, mn, cn, data_time, content_hash, current, conflict FROM ingest_record "
+    "WHERE (mn, cn, data_time) IN (SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[]))"
+)
+
+
+def _records_for(bulk: BulkWriter, keys: set[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Stored versions of these (MN, CN, DataTime) keys: one query per batch on PostgreSQL."""
+    if bulk.postgres:
+        mns, cns, dts = zip(*keys, strict=True)
+        return bulk.query(_RECORDS_PG, (list(mns), list(cns), list(dts)))
+    out: list[tuple[Any, ...]] = []
+    ordered = list(keys)
+    for at in range(0, len(ordered), 2000):
+        chunk = ordered[at : at + 2000]
+        params: list[Any] = []
+        for mn, cn, data_time in chunk:
+            params += (mn, cn, sqlite_datetime(data_time))
+        values = ", ".join(["(?, ?, ?)"] * len(chunk))
+        rows = bulk.query(f"{_RECORDS_SELECT} WHERE (mn, cn, data_time) IN (VALUES {values})", params)
+        out += [(r[0], r[1], r[2], parse_sqlite_datetime(r[3]), *r[4:]) for r in rows]
+    return out
 
 
 def _merge(parts: Sequence[Frame]) -> Frame:
@@ -582,16 +629,3 @@ def _merge(parts: Sequence[Frame]) -> Frame:
         for k, v in f.wire_codes.items():
             wire.setdefault(k, v)
     return replace(parts[-1], params=params, items=items, wire_codes=wire, pnum=None, pno=None)
-
-
-def _copy_readings(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL COPY into ingest_reading, in the session's transaction."""
-    dbapi = session.connection().connection.dbapi_connection
-    assert dbapi is not None
-    extra_at = READING_COLUMNS.index("extra")
-    cols = ", ".join(READING_COLUMNS)
-    with dbapi.cursor() as cur, cur.copy(f"COPY ingest_reading ({cols}) FROM STDIN") as copy:  # type: ignore[attr-defined]
-        for r in rows:
-            if r[extra_at] is not None:
-                r = (*r[:extra_at], json.dumps(r[extra_at], ensure_ascii=False), *r[extra_at + 1 :])
-            copy.write_row(r)
