@@ -5,6 +5,7 @@ A new domain adds one import line here.
 
 from huanjian.access import models as access_models
 from huanjian.audit import models as audit_models
+from huanjian.casework import models as casework_models
 from huanjian.core.db import Base
 from huanjian.draw import models as draw_models
 from huanjian.geo import models as geo_models
@@ -18,6 +19,7 @@ metadata = Base.metadata
 __all__ = [
     "access_models",
     "audit_models",
+    "casework_models",
     "draw_models",
     "geo_models",
     "ingest_models",

@@ -60,3 +60,16 @@ CAPABILITIES.update(
         "register.match": frozenset({"admin", "bureau", "enforcement"}),
     }
 )
+
+# Casework (issue 7): cases, assignments, supervision orders, campaigns. Outside
+# parties read and answer only the orders addressed to their own organisation.
+CAPABILITIES.update(
+    {
+        "cases.read": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "cases.write": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "cases.configure": frozenset({"admin", "bureau"}),
+        "campaigns.write": frozenset({"admin", "bureau", "enforcement"}),
+        "orders.read": frozenset(ROLES),
+        "orders.answer": frozenset({"enterprise", "contractor", "lab"}),
+    }
+)
