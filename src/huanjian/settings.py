@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     password_time_cost: int = Field(3, description="argon2id iterations for new password hashes.")
     password_memory_kib: int = Field(65536, description="argon2id memory (KiB) for new password hashes.")
     # HJ 212 gateway and ingestion (docs/configuration.md, "HJ 212 gateway and ingestion")
-    gateway_enabled: bool = Field(True, description="Start the HJ 212 gateway inside `huanjian serve`/`demo`.")
+    gateway_enabled: bool = Field(
+        True, description="Start the HJ 212 gateway inside `huanjian serve`/`demo`."
+    )
     gateway_host: str = Field("127.0.0.1", description="Address the HJ 212 gateway listens on.")
     gateway_port: int = Field(9212, description="TCP port of the HJ 212 gateway.")
     gateway_idle_timeout_seconds: float = Field(
@@ -96,7 +98,9 @@ class Settings(BaseSettings):
     ingest_future_seconds: int = Field(
         600, description="DataTime more than this ahead of the receive time is flagged `future`."
     )
-    ingest_past_days: int = Field(366, description="DataTime more than this before receipt is flagged `past`.")
+    ingest_past_days: int = Field(
+        366, description="DataTime more than this before receipt is flagged `past`."
+    )
     ingest_accept_bad_crc: bool = Field(
         False, description="Store readings of frames whose CRC matches no known algorithm (else raw only)."
     )
