@@ -13,6 +13,7 @@ from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
 from huanjian.notify import models as notify_models
 from huanjian.register import models as register_models
+from huanjian.review import models as review_models
 
 metadata = Base.metadata
 
@@ -27,4 +28,5 @@ __all__ = [
     "metadata",
     "notify_models",
     "register_models",
+    "review_models",
 ]
