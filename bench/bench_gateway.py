@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import io
 import json
 import multiprocessing as mp
@@ -28,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime
@@ -70,6 +72,8 @@ def _client(host: str, port: int, loggers: int, rate: float, frames: int, out: m
         for i in range(loggers)
     ]
     t0 = time.monotonic()
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu0 = usage0.ru_utime + usage0.ru_stime  # frame generation above is not load generation
 
     async def run() -> None:
         deadline = time.monotonic() + frames / rate * 3 + 60
@@ -77,8 +81,12 @@ def _client(host: str, port: int, loggers: int, rate: float, frames: int, out: m
 
     asyncio.run(run())
     elapsed = time.monotonic() - t0
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     out.put(
         {
+            "cpu_s": usage.ru_utime + usage.ru_stime - cpu0,
+            "connects": stats.connects,
+            "gave_up": stats.gave_up,
             "acked": stats.acked,
             "sent": stats.sent,
             "resent": stats.resent,
@@ -87,6 +95,13 @@ def _client(host: str, port: int, loggers: int, rate: float, frames: int, out: m
             "p99_ms": (percentile(stats.latencies, 99) or 0) * 1000,
         }
     )
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (from /proc)."""
+    with open(f"/proc/{pid}/stat") as fh:
+        fields = fh.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _database(backend: str, tmp: Path) -> tuple[str, str | None]:
@@ -126,6 +141,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="frames per logger")
     parser.add_argument("--batch-size", type=int, default=1000)
     args = parser.parse_args()
+    load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     _raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="hj-bench-"))
     url, pg_name = _database(args.backend, tmp)
@@ -155,6 +171,17 @@ def main() -> None:
                 break
             except OSError:
                 time.sleep(0.1)
+        peak = {"fds": 0, "rss_kib": 0}
+        sampling = threading.Event()
+
+        def sample() -> None:  # open sockets and resident memory of the gateway while it works
+            while not sampling.wait(0.5):
+                with contextlib.suppress(OSError):
+                    peak["fds"] = max(peak["fds"], len(os.listdir(f"/proc/{gw.pid}/fd")))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        cpu_before = _cpu_seconds(gw.pid)
         out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
         client = mp.Process(
             target=_client, args=("127.0.0.1", port, args.loggers, args.rate, args.frames, out)
@@ -162,6 +189,8 @@ def main() -> None:
         client.start()
         result = out.get()
         client.join()
+        sampling.set()
+        gw_cpu = _cpu_seconds(gw.pid) - cpu_before
         rss_kib = 0
         with open(f"/proc/{gw.pid}/status") as fh:
             for line in fh:
@@ -184,6 +213,14 @@ def main() -> None:
         "p50_ms": round(result["p50_ms"], 1),
         "p99_ms": round(result["p99_ms"], 1),
         "gateway_peak_rss_mib": round(rss_kib / 1024, 1),
+        "gateway_peak_open_fds": peak["fds"],
+        "client_connects": result["connects"],
+        "client_gave_up": result["gave_up"],
+        "gateway_cpu_s": round(gw_cpu, 2),
+        "gateway_cpu_us_per_frame": round(gw_cpu / max(1, result["acked"]) * 1e6, 1),
+        "client_cpu_s": round(result["cpu_s"], 2),
+        "load_before": load_before,
+        "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),
     }
     if pg_name:
         n, seconds = _raw_copy_rate(pg_name)

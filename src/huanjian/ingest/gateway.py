@@ -8,15 +8,20 @@ Two layers, like h11 under uvicorn:
   the per-MN state of the loggers seen on the connection (a DTU may carry several).
   It never touches a socket or a clock of its own, so it is tested directly.
 * :class:`Gateway` is the asyncio shell.  Each connection reads, feeds the
-  protocol and puts every segment on one bounded queue with a future; a single
-  writer task takes the queue in batches, stores each batch in one transaction
-  (:class:`~huanjian.ingest.store.IngestStore`, in a thread) and resolves the
-  futures with the replies owed.  Each connection writes its replies in order,
-  **after** the commit: a frame is acknowledged only once it is durable.
+  protocol and puts the segments of each read on one bounded queue as a group
+  with one future (per-frame futures and queue operations cost more than the
+  frame's share of the database work at thousands of frames/s); a single
+  writer task takes whole groups up to the batch size, stores each batch in one
+  transaction (:class:`~huanjian.ingest.store.IngestStore`, in a thread) and
+  resolves the futures with the replies owed.  Each connection writes the
+  replies of a group in order, in one write, **after** the commit: a frame is
+  acknowledged only once it is durable.
 
 Backpressure: a connection stops reading when it has ``inflight`` frames not
-yet answered, and every connection stops when the queue is full, so a slow
-database slows the loggers (no reply until stored) instead of growing memory.
+yet answered, and every connection stops when the queue holds ``queue_frames``
+frames, so a slow database slows the loggers (no reply until stored) instead
+of growing memory.  Groups are cut to at most the smallest of these limits and
+the batch size, so every bound holds frame by frame.
 
 Shutdown (:meth:`Gateway.stop`): stop accepting, stop reading, store and answer
 what was already received (within the grace period), then close.
@@ -28,6 +33,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -151,8 +157,10 @@ class GatewayConfig:
 
 @dataclass(slots=True)
 class _Item:
-    incoming: Incoming
-    future: asyncio.Future[bytes | None]
+    """The frames of one read of one connection (at most ``Gateway._group`` of them)."""
+
+    incomings: list[Incoming]
+    future: asyncio.Future[list[bytes | None]]
     conn: _Conn
 
 
@@ -160,9 +168,104 @@ class _Item:
 class _Conn:
     proto: ConnectionProtocol
     writer: asyncio.StreamWriter
-    inflight: asyncio.Semaphore
-    replies: asyncio.Queue[asyncio.Future[bytes | None] | None] = field(default_factory=asyncio.Queue)
+    limit: int
+    inflight: int = 0
+    room: asyncio.Event = field(default_factory=asyncio.Event)
+    replies: asyncio.Queue[_Item | None] = field(default_factory=asyncio.Queue)
     reading: asyncio.Task[None] | None = None
+
+    async def reserve(self, count: int) -> None:
+        """Wait until ``count`` more frames may be in flight on this connection."""
+        while self.inflight and self.inflight + count > self.limit:
+            self.room.clear()
+            await self.room.wait()
+        self.inflight += count
+
+    def release(self, count: int) -> None:
+        self.inflight -= count
+        self.room.set()
+
+
+class _FrameQueue:
+    """A FIFO of groups bounded by the number of frames; one consumer (the writer).
+
+    Waiting producers are woken in order, only as many as there is room for, so
+    thousands of blocked connections do not all wake for every batch.
+    """
+
+    def __init__(self, max_frames: int) -> None:
+        self.max_frames = max(1, max_frames)
+        self.frames = 0
+        self._items: deque[_Item] = deque()
+        self._putters: deque[asyncio.Future[None]] = deque()
+        self._getter: asyncio.Future[None] | None = None
+        self._unfinished = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def qsize(self) -> int:
+        """Frames waiting (not groups)."""
+        return self.frames
+
+    async def put(self, item: _Item) -> None:
+        n = len(item.incomings)
+        while self.frames and self.frames + n > self.max_frames:
+            fut = asyncio.get_running_loop().create_future()
+            self._putters.append(fut)
+            try:
+                await fut
+            except BaseException:
+                with contextlib.suppress(ValueError):
+                    self._putters.remove(fut)
+                if fut.done() and not fut.cancelled():
+                    self._wake_putters(1)  # pass the wake-up on
+                raise
+        self._items.append(item)
+        self.frames += n
+        self._unfinished += 1
+        self._idle.clear()
+        if self._getter is not None and not self._getter.done():
+            self._getter.set_result(None)
+
+    async def get_batch(self, max_frames: int) -> list[_Item]:
+        """Whole groups from the head, up to ``max_frames`` frames (at least one group)."""
+        while not self._items:
+            self._getter = asyncio.get_running_loop().create_future()
+            try:
+                await self._getter
+            finally:
+                self._getter = None
+        batch: list[_Item] = []
+        taken = 0
+        while self._items and (not batch or taken + len(self._items[0].incomings) <= max_frames):
+            item = self._items.popleft()
+            batch.append(item)
+            taken += len(item.incomings)
+        self.frames -= taken
+        self._wake_putters(taken)
+        return batch
+
+    def get_nowait(self) -> _Item:
+        item = self._items.popleft()
+        self.frames -= len(item.incomings)
+        self._wake_putters(len(item.incomings))
+        return item
+
+    def _wake_putters(self, room: int) -> None:
+        while self._putters and room > 0:
+            fut = self._putters.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                room -= 1
+
+    def task_done(self, groups: int = 1) -> None:
+        self._unfinished -= groups
+        if self._unfinished <= 0:
+            self._unfinished = 0
+            self._idle.set()
+
+    async def join(self) -> None:
+        await self._idle.wait()
 
 
 @dataclass
@@ -191,7 +294,10 @@ class Gateway:
         self.clock = clock
         self.wallclock = wallclock
         self.stats = GatewayStats()
-        self._queue: asyncio.Queue[_Item] = asyncio.Queue(self.config.queue_frames)
+        self._queue = _FrameQueue(self.config.queue_frames)
+        cfg = self.config
+        #: Most frames in one queued group: every bound (queue, in-flight, batch) holds per frame.
+        self._group = max(1, min(cfg.queue_frames, cfg.inflight_per_connection, cfg.batch_size))
         self._conns: set[_Conn] = set()
         self._by_mn: dict[str, _Conn] = {}
         self._server: asyncio.Server | None = None
@@ -262,7 +368,7 @@ class Gateway:
         while True:
             try:
                 item = self._queue.get_nowait()
-            except asyncio.QueueEmpty:
+            except IndexError:
                 return
             if not item.future.done():
                 item.future.set_exception(ConnectionAbortedError("gateway stopped before storing"))
@@ -290,7 +396,7 @@ class Gateway:
         proto = ConnectionProtocol(
             peer, max_frame=cfg.max_frame, rate=cfg.rate, burst=cfg.burst, now=self.clock()
         )
-        conn = _Conn(proto, writer, asyncio.Semaphore(cfg.inflight_per_connection))
+        conn = _Conn(proto, writer, max(1, cfg.inflight_per_connection))
         self._conns.add(conn)
         self.stats.connections = len(self._conns)
         self.stats.connections_total += 1
@@ -340,38 +446,43 @@ class Gateway:
             return
         loop = asyncio.get_running_loop()
         received = self.wallclock()
-        for seg in segments:
-            await conn.inflight.acquire()
+        peer = conn.proto.peer
+        size = self._group
+        for at in range(0, len(segments), size):
+            chunk = segments[at : at + size]
+            await conn.reserve(len(chunk))
             item = _Item(
-                Incoming(seg.data, conn.proto.peer, received, "gateway", garbage=seg.kind == "garbage"),
+                [Incoming(s.data, peer, received, "gateway", garbage=s.kind == "garbage") for s in chunk],
                 loop.create_future(),
                 conn,
             )
             try:
-                await self._queue.put(item)  # blocks when full: backpressure on every connection
+                await self._queue.put(item)  # waits when full: backpressure on every connection
             except BaseException:
-                conn.inflight.release()
+                conn.release(len(chunk))
                 raise
-            conn.replies.put_nowait(item.future)
+            conn.replies.put_nowait(item)
 
     async def _send_replies(self, conn: _Conn) -> None:
-        """Write replies in the order frames arrived, each once its batch committed."""
+        """Write replies in the order frames arrived, each group once its batch committed."""
         while True:
-            fut = await conn.replies.get()
-            if fut is None:
+            item = await conn.replies.get()
+            if item is None:
                 return
             try:
-                reply = await fut
+                replies = await item.future
             except Exception:
-                reply = None  # not stored: no acknowledgement, the logger will resend
+                replies = []  # not stored: no acknowledgement, the logger will resend
             finally:
-                conn.inflight.release()
-            if reply is None or conn.writer.is_closing():
+                conn.release(len(item.incomings))
+            data = b"".join(r for r in replies if r is not None)
+            if not data or conn.writer.is_closing():
                 continue
             try:
-                conn.writer.write(reply)
-                await asyncio.wait_for(conn.writer.drain(), 30.0)
-                self.stats.replies += 1
+                conn.writer.write(data)
+                if conn.writer.transport.get_write_buffer_size() > 65536:
+                    await asyncio.wait_for(conn.writer.drain(), 30.0)
+                self.stats.replies += sum(1 for r in replies if r is not None)
             except (ConnectionError, TimeoutError):
                 conn.writer.close()
 
@@ -379,21 +490,14 @@ class Gateway:
 
     async def _write_loop(self) -> None:
         while True:
-            first = await self._queue.get()
-            batch = [first]
-            while len(batch) < self.config.batch_size:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except asyncio.QueueEmpty:
-                    break
+            batch = await self._queue.get_batch(self.config.batch_size)
             try:
                 await self._store(batch)
             finally:
-                for _ in batch:
-                    self._queue.task_done()
+                self._queue.task_done(len(batch))
 
     async def _store(self, batch: list[_Item]) -> None:
-        incomings = [i.incoming for i in batch]
+        incomings = [inc for i in batch for inc in i.incomings]
         delay = 0.05
         attempts = 0
         while True:
@@ -405,11 +509,10 @@ class Gateway:
                 self.stats.store_errors += 1
                 connection_lost = isinstance(exc, OperationalError) or exc.connection_invalidated
                 if (not connection_lost and attempts >= 3) or (self._stopping and attempts >= 3):
-                    if len(batch) > 1:  # find the frame that fails, store the others
-                        for item in batch:
-                            await self._store([item])
+                    if len(incomings) > 1:  # find the frame that fails, store the others
+                        await self._store_one_by_one(batch)
                         return
-                    log.error("cannot store a frame from %s: %s", batch[0].incoming.peer, exc)
+                    log.error("cannot store a frame from %s: %s", incomings[0].peer, exc)
                     self._fail(batch, exc)
                     return
                 log.warning("storing a batch failed (%s); retrying in %.2fs", exc.__class__.__name__, delay)
@@ -417,24 +520,44 @@ class Gateway:
                 delay = min(delay * 2, 5.0)
             except Exception as exc:
                 self.stats.store_errors += 1
-                if len(batch) > 1:
-                    for item in batch:
-                        await self._store([item])
+                if len(incomings) > 1:
+                    await self._store_one_by_one(batch)
                     return
-                log.exception("cannot store a frame from %s", batch[0].incoming.peer)
+                log.exception("cannot store a frame from %s", incomings[0].peer)
                 self._fail(batch, exc)
                 return
         self.stats.batches += 1
-        self.stats.frames += len(batch)
+        self.stats.frames += len(incomings)
         self.stats.store_seconds += result.seconds
         now = self.clock()
-        for item, p in zip(batch, result.prepared, strict=True):
-            self.stats.verdicts[p.verdict] = self.stats.verdicts.get(p.verdict, 0) + 1
-            item.conn.proto.stored(p, now)
-            if p.mn and item.conn in self._conns:
-                self._by_mn[p.mn] = item.conn
+        prepared = iter(result.prepared)
+        verdicts = self.stats.verdicts
+        for item in batch:
+            conn = item.conn
+            replies: list[bytes | None] = []
+            for _ in item.incomings:
+                p = next(prepared)
+                verdicts[p.verdict] = verdicts.get(p.verdict, 0) + 1
+                conn.proto.stored(p, now)
+                if p.mn and conn in self._conns:
+                    self._by_mn[p.mn] = conn
+                replies.append(reply_for(p))
             if not item.future.done():
-                item.future.set_result(reply_for(p))
+                item.future.set_result(replies)
+
+    async def _store_one_by_one(self, batch: list[_Item]) -> None:
+        """A batch failed: store each frame alone, so one bad frame costs only its own reply."""
+        for item in batch:
+            parts: list[bytes | None] = []
+            for inc in item.incomings:
+                single = _Item([inc], asyncio.get_running_loop().create_future(), item.conn)
+                await self._store([single])
+                try:
+                    parts += await single.future
+                except Exception:
+                    parts.append(None)
+            if not item.future.done():
+                item.future.set_result(parts)
 
     @staticmethod
     def _fail(batch: list[_Item], exc: BaseException) -> None:

@@ -216,25 +216,34 @@ class SimLogger:
                 await self._send(writer, qn, raw, attempts + 1, resend=True)
             interval = 1.0 / self.rate if self.rate > 0 else 0.0
             next_at = time.monotonic()
+            unacked = self._unacked
             while not self.done and time.monotonic() < deadline:
                 if receiver.done():
                     receiver.result()
                     return  # connection closed by the gateway
                 now = time.monotonic()
-                for qn, (raw, sent, attempts) in list(self._unacked.items()):
-                    if now - sent > self.ack_timeout:
-                        if self.retries is not None and attempts > self.retries:
-                            del self._unacked[qn]
-                            self.stats.gave_up += 1
-                        else:
-                            await self._send(writer, qn, raw, attempts + 1, resend=True)
+                # ``_unacked`` is in send order (a resend moves a frame to the end), so only
+                # the oldest entries can be due: no scan of everything in flight per tick.
+                while unacked:
+                    qn, (raw, sent, attempts) = next(iter(unacked.items()))
+                    if now - sent <= self.ack_timeout:
+                        break
+                    if self.retries is not None and attempts > self.retries:
+                        del unacked[qn]
+                        self.stats.gave_up += 1
+                    else:
+                        await self._send(writer, qn, raw, attempts + 1, resend=True)
                 if self._next < len(self.frames) and now >= next_at:
                     raw = self.frames[self._next]
                     self._next += 1
                     await self._send(writer, qn_of(raw) or str(self._next), raw, 1)
                     next_at += interval
                     continue
-                await asyncio.sleep(min(0.05, max(0.0, next_at - time.monotonic())) or 0.01)
+                # Sleep until the next frame or the oldest timeout, at most 0.25 s (to notice a close).
+                wake = next_at if self._next < len(self.frames) else now + 0.25
+                if unacked:
+                    wake = min(wake, next(iter(unacked.values()))[1] + self.ack_timeout)
+                await asyncio.sleep(min(0.25, max(0.001, wake - time.monotonic())))
         finally:
             receiver.cancel()
             with contextlib.suppress(BaseException):
@@ -243,6 +252,7 @@ class SimLogger:
     async def _send(
         self, writer: asyncio.StreamWriter, qn: str, raw: bytes, attempts: int, resend: bool = False
     ) -> None:
+        self._unacked.pop(qn, None)  # a resend goes to the end: the dict stays in send order
         self._unacked[qn] = (raw, time.monotonic(), attempts)
         if self.split_writes and len(raw) > 20:
             writer.write(raw[:17])

@@ -587,7 +587,6 @@ _RECORD_COLUMNS = (
 )
 
 
-_RECORDS_SELECT = "SELECT id, mn, cn, data_time, content_hash, current, conflict FROM ingest_record"
 _RECORDS_PG = (
     "SELECT id, mn, cn, data_time, content_hash, current, conflict FROM ingest_record "
     "WHERE (mn, cn, data_time) IN (SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[]))"
@@ -607,7 +606,13 @@ def _records_for(bulk: BulkWriter, keys: set[tuple[Any, ...]]) -> list[tuple[Any
         for mn, cn, data_time in chunk:
             params += (mn, cn, sqlite_datetime(data_time))
         values = ", ".join(["(?, ?, ?)"] * len(chunk))
-        rows = bulk.query(f"{_RECORDS_SELECT} WHERE (mn, cn, data_time) IN (VALUES {values})", params)
+        # A join from the keys (not a row-value IN, which SQLite runs as a scan of the whole index).
+        rows = bulk.query(
+            f"WITH k(mn, cn, dt) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+            "SELECT r.id, r.mn, r.cn, r.data_time, r.content_hash, r.current, r.conflict "
+            "FROM k CROSS JOIN ingest_record r ON r.mn = k.mn AND r.cn = k.cn AND r.data_time = k.dt",
+            params,
+        )
         out += [(r[0], r[1], r[2], parse_sqlite_datetime(r[3]), *r[4:]) for r in rows]
     return out
 
