@@ -8,6 +8,7 @@ from huanjian.audit import models as audit_models
 from huanjian.casework import models as casework_models
 from huanjian.core.db import Base
 from huanjian.draw import models as draw_models
+from huanjian.field import models as field_models
 from huanjian.geo import models as geo_models
 from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
@@ -22,6 +23,7 @@ __all__ = [
     "audit_models",
     "casework_models",
     "draw_models",
+    "field_models",
     "geo_models",
     "ingest_models",
     "jobs_models",
