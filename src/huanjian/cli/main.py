@@ -10,6 +10,7 @@ from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
+from huanjian.detect.cli import app as detect_app
 from huanjian.field.compare.cli import app as compare_app
 from huanjian.hj212.cli import app as hj212_app
 
@@ -23,6 +24,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
 app.add_typer(compare_app, name="compare")
+app.add_typer(detect_app, name="detect")
 app.add_typer(draw_app, name="draw")
 app.add_typer(geo_app, name="jurisdictions")
 app.add_typer(hj212_app, name="hj212")

@@ -9,12 +9,21 @@ findings only.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd  # type: ignore[import-untyped]
 
-from huanjian.detect.arrays import merge, nanmedian, robust_scale, rolling_std, rowwise_corr, runs
+from huanjian.detect.arrays import (
+    merge,
+    nanmedian,
+    reshape_blocks,
+    robust_scale,
+    rolling_std,
+    rowwise_corr,
+    runs,
+)
 from huanjian.detect.model import (
     FLOW_AIR,
     HUMIDITY,
@@ -264,8 +273,6 @@ def dq_gap(view: View, p: Params, ranges: Ranges) -> list[Finding]:
 
 def dq_clock_drift(view: View, p: Params, ranges: Ranges) -> list[Finding]:
     """The daily calibration (C) moves through the day: the logger's clock drifts."""
-    from huanjian.detect.arrays import reshape_blocks
-
     cal = reshape_blocks((view.data.flags == "C").astype(float), DAY)
     has = np.nansum(cal, axis=1) > 0
     if has.sum() < p["min_days"]:
@@ -374,8 +381,8 @@ def _day_stats(view: View, code: str, min_hours: float) -> tuple[FloatArray, Flo
     if view.is_cycle(code):
         xd = xd[:, 30::60]  # one sample per analyser cycle
     d = np.abs(np.diff(xd, axis=1))
-    with np.errstate(invalid="ignore", divide="ignore"), np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         rel = np.nanmedian(d, axis=1) / np.abs(np.nanmedian(xd, axis=1))
     rel = np.where(cnt >= min_hours, rel, np.nan)
     proxy = view.load_proxy
@@ -780,10 +787,10 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         if lim is None:
             continue
         x = view.data.values[code]
-        xb = np.where(inval, x, np.nan).reshape(-1, 60)
-        inv_cnt = np.sum(inval.reshape(-1, 60), axis=1)
-        with np.testing.suppress_warnings() as sup:
-            sup.filter(RuntimeWarning)
+        xb = reshape_blocks(np.where(inval, x, np.nan), 60)
+        inv_cnt = np.sum(reshape_blocks(inval.astype(float), 60) > 0, axis=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
             mean = np.nanmean(xb, axis=1)
             d = np.abs(np.diff(xb, axis=1))
             rel = np.nanmedian(d, axis=1) / np.abs(mean)
@@ -795,7 +802,7 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         xv = view.x(code)
         dn = np.abs(np.diff(xv))
         with np.errstate(invalid="ignore", divide="ignore"):
-            usual = nanmedian(dn) / nanmedian(np.abs(xv))
+            usual = np.float64(nanmedian(dn)) / np.float64(nanmedian(np.abs(xv)))
         alive = (
             (rel > usual / p["max_diff_ratio"]) & (rel < p["max_diff_ratio"] * usual) & (lag1 > p["min_lag1"])
         )
@@ -826,8 +833,8 @@ def fz_water_contradiction(view: View, p: Params, ranges: Ranges) -> list[Findin
     if view.kind != "water" or PH not in view.data.values:
         return []
     ph = view.days(PH)
-    with np.testing.suppress_warnings() as sup:
-        sup.filter(RuntimeWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
         ph_sd = np.nanstd(ph, axis=1)
         metal = [c for c in view.data.values if c.startswith("w20")]
         if metal:

@@ -449,7 +449,10 @@ def _episode_window(rng: np.random.Generator, n: int, lo_days: float, hi_days: f
 
 def _hourly_mean(x: FloatArray, n: int) -> FloatArray:
     h = x[: n - n % 60].reshape(-1, 60)
-    return np.asarray(np.nanmean(h, axis=1), dtype=np.float64)
+    ok = np.isfinite(h)
+    cnt = ok.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.asarray(np.where(ok, h, 0.0).sum(axis=1) / cnt, dtype=np.float64)
 
 
 def apply_trick(
