@@ -7,6 +7,7 @@ from huanjian.access import models as access_models
 from huanjian.audit import models as audit_models
 from huanjian.casework import models as casework_models
 from huanjian.core.db import Base
+from huanjian.credit import models as credit_models
 from huanjian.draw import models as draw_models
 from huanjian.field import models as field_models
 from huanjian.geo import models as geo_models
@@ -22,6 +23,7 @@ __all__ = [
     "access_models",
     "audit_models",
     "casework_models",
+    "credit_models",
     "draw_models",
     "field_models",
     "geo_models",

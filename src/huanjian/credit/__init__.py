@@ -1,0 +1,1 @@
+"""Credit evaluation and graded supervision (issue 9)."""
