@@ -28,6 +28,7 @@ from huanjian.jobs import service as jobs
 from huanjian.notify import service as notify
 from huanjian.web.app import create_app
 from huanjian.web.routes import API_ROUTERS, PAGE_ROUTERS, PUBLIC_ROUTES
+from tests.casework.test_casework_isolation import CASEWORK_CASES, casework_world
 from tests.draw.test_draw_isolation import DRAW_CASES
 from tests.factories import bearer, make_user, seed_people
 from tests.ingest.test_ingest_isolation import INGEST_CASES
@@ -77,6 +78,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
     from huanjian.access import repository as users_repo
 
     minhang_token = users_repo.tokens_of(tx.session, people.minhang.id, "api")[0]
+    casework_ids = casework_world(tx, runtime, people)
     tx.session.commit()
     client = TestClient(create_app(runtime))
     return World(
@@ -89,6 +91,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
             "job": job.id,
             "minhang_token": minhang_token.id,
             "mh_draw": mh_draw.id,
+            **casework_ids,
         },
     )
 
@@ -311,6 +314,7 @@ CASES.update(REGISTER_CASES)
 CASES.update(DRAW_CASES)
 
 CASES.update(INGEST_CASES)  # tests/ingest/test_ingest_isolation.py
+CASES.update(CASEWORK_CASES)  # tests/casework/test_casework_isolation.py
 
 
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:

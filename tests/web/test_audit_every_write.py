@@ -129,6 +129,27 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
             ("POST", "/register/matches/{object_id}"),
         )
     },
+    **{
+        route: "tests/casework/test_api.py::test_api_writes_are_audited"
+        for route in (
+            ("POST", "/api/v1/cases"),
+            ("POST", "/api/v1/cases/{case_id}/transitions"),
+            ("POST", "/api/v1/cases/{case_id}/attachments"),
+            ("POST", "/api/v1/cases/{case_id}/evidence"),
+            ("POST", "/api/v1/cases/{case_id}/assignments"),
+            ("POST", "/api/v1/cases/{case_id}/assignments/draw"),
+            ("POST", "/api/v1/cases/{case_id}/inspections"),
+            ("POST", "/api/v1/assignments/{assignment_id}/override-request"),
+            ("POST", "/api/v1/assignments/{assignment_id}/override-approve"),
+            ("POST", "/api/v1/declared-ties"),
+            ("POST", "/api/v1/inspections/{record_id}/signatures"),
+            ("POST", "/api/v1/orders/{order_id}/answer"),
+            ("POST", "/api/v1/orders/{order_id}/accept"),
+            ("POST", "/api/v1/orders/{order_id}/return"),
+            ("POST", "/api/v1/campaigns"),
+            ("POST", "/api/v1/campaigns/{campaign_id}/cases"),
+        )
+    },
 }
 
 

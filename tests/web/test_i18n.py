@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 
 from huanjian.access import service as access
 from huanjian.access.policy import Principal
+from huanjian.casework import states as case_states
 from huanjian.core.tx import Tx
 from huanjian.draw import states as draw_states
 from huanjian.web import i18n
@@ -32,6 +33,8 @@ PACKAGE = ROOT / "src" / "huanjian"
 JOB_STATUSES = ("queued", "running", "done", "failed")
 LOGIN_ERRORS = ("wrong username or password", "this account is disabled")
 DRAW_STATES = draw_states.STATES
+CASE_STATES = case_states.STATES
+CASE_SOURCES = case_states.SOURCES
 _LITERAL = re.compile(r"""\b_\(\s*(?P<q>["'])(?P<id>(?:(?!(?P=q)).)+)(?P=q)\s*\)""", re.S)
 
 
@@ -53,7 +56,13 @@ def _extracted() -> dict[str, list[str]]:
 
 
 def _dynamic() -> list[str]:
-    return [item["label"] for item in NAV] + [*JOB_STATUSES, *LOGIN_ERRORS, *DRAW_STATES]
+    return [item["label"] for item in NAV] + [
+        *JOB_STATUSES,
+        *LOGIN_ERRORS,
+        *DRAW_STATES,
+        *CASE_STATES,
+        *CASE_SOURCES,
+    ]
 
 
 def test_extraction_covers_every_template_literal() -> None:

@@ -13,6 +13,8 @@ from huanjian.access import api as access_api
 from huanjian.access import pages as access_pages
 from huanjian.audit import api as audit_api
 from huanjian.audit import pages as audit_pages
+from huanjian.casework import api as casework_api
+from huanjian.casework import pages as casework_pages
 from huanjian.draw import api as draw_api
 from huanjian.draw import pages as draw_pages
 from huanjian.geo import api as geo_api
@@ -36,6 +38,7 @@ API_ROUTERS: list[APIRouter] = [
     draw_api.public_router,
     register_api.router,
     ingest_api.router,
+    casework_api.router,
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -47,6 +50,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     draw_pages.router,
     register_pages.router,
     ingest_pages.router,
+    casework_pages.router,
 ]
 
 # (method, path) of routes reachable without logging in. Published information

@@ -1,0 +1,40 @@
+"""Case pages: the board of a jurisdiction, a case with its whole trail, a supervision order."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import HTMLResponse
+
+from huanjian.casework import service, states
+from huanjian.web.deps import PrincipalDep, TxDep
+from huanjian.web.templating import register_nav, render
+
+router = APIRouter(include_in_schema=False)
+register_nav("casework", "/cases")
+
+
+@router.get("/cases", response_class=HTMLResponse)
+def board_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
+    board = service.board(tx, principal)
+    return render(request, "casework/board.html", {"board": board, "k": board.kpis})
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(case_id: int, request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
+    cf = service.case_file(tx, principal, case_id)
+    actions = [
+        action
+        for action, t in states.TRANSITIONS.items()
+        if cf.case.state in t.sources and principal.role in t.roles
+    ]
+    return render(
+        request,
+        "casework/case.html",
+        {"cf": cf, "c": cf.case, "trail": service.trail(tx, cf), "actions": actions},
+    )
+
+
+@router.get("/orders/{order_id}", response_class=HTMLResponse)
+def order_page(order_id: int, request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
+    order, case = service.get_order(tx, principal, order_id)
+    return render(request, "casework/order.html", {"o": order, "case": case})
