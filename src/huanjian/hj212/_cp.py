@@ -276,7 +276,11 @@ def parse_fast(inner: str) -> Parsed | None:
     split = split_fast(inner)
     if split is None:
         return None
-    plan, values = split
+    return parse_fast_split(*split)
+
+
+def parse_fast_split(plan: Plan, values: tuple[str, ...]) -> Parsed | None:
+    """The rest of :func:`parse_fast` once :func:`split_fast` accepted the structure."""
     numeric = plan.numeric(values)
     if numeric:
         if NUMBERS_RE.fullmatch(",".join(numeric)) is None:

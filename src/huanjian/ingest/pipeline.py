@@ -29,6 +29,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import Any, Literal
 
 from huanjian.hj212 import Frame, HJ212Error, data_ack, decode_many, notice_ack, qn_rtn
@@ -189,8 +190,11 @@ def _canonical(value: Value) -> str:
     return format(value, "f") if isinstance(value, Decimal) else value
 
 
-def content_hash(cn: str, params: Mapping[str, str], items: Mapping[str, Mapping[str, Value]]) -> str:
-    """Hash of what a record says (not how it was framed: QN, PW, Flag, CRC are excluded)."""
+def content_hash_reference(
+    cn: str, params: Mapping[str, str], items: Mapping[str, Mapping[str, Value]]
+) -> str:
+    """The definition of :func:`content_hash` (slow; the fast one is tested against it).
+    Stored records carry this hash, so it must never change."""
     parts = [cn]
     for key in sorted(params):
         parts.append(f"{key}={params[key]}")
@@ -198,6 +202,67 @@ def content_hash(cn: str, params: Mapping[str, str], items: Mapping[str, Mapping
         fields = items[code]
         parts.append(code + ":" + ",".join(f"{k}={_canonical(fields[k])}" for k in sorted(fields)))
     return _hex("\x1e".join(parts).encode("utf-8"))
+
+
+#: Per layout (the codes and sub-field names in frame order): a ``%s`` template of the
+#: canonical text and the positions of the values in it.  A logger sends the same layout
+#: every minute, so the sorting and string building is done once per layout.
+_HASH_PLANS: dict[tuple[Any, ...], tuple[str, Callable[[Sequence[Value]], Any]]] = {}
+
+
+def _hash_plan(layout: tuple[Any, ...]) -> tuple[str, Callable[[Sequence[Value]], Any]]:
+    params_keys, codes = layout
+    pieces: list[str] = []
+    order: list[int] = []
+    at = 0
+    flat: dict[tuple[str, str], int] = {}
+    for key in params_keys:
+        flat[("", key)] = at
+        at += 1
+    for code, subs in codes:
+        for sub in subs:
+            flat[(code, sub)] = at
+            at += 1
+    for key in sorted(params_keys):
+        pieces.append(key.replace("%", "%%") + "=%s")
+        order.append(flat[("", key)])
+    for code, subs in sorted(codes):
+        fields = ",".join(sub.replace("%", "%%") + "=%s" for sub in sorted(subs))
+        pieces.append(code.replace("%", "%%") + ":" + fields)
+        order += [flat[(code, sub)] for sub in sorted(subs)]
+    getter: Callable[[Sequence[Value]], Any] = (
+        itemgetter(*order) if len(order) > 1 else (lambda seq: tuple(seq[i] for i in order))
+    )
+    return "\x1e".join(pieces), getter
+
+
+def content_hash(cn: str, params: Mapping[str, str], items: Mapping[str, Mapping[str, Value]]) -> str:
+    """Hash of what a record says (not how it was framed: QN, PW, Flag, CRC are excluded).
+
+    Same value as :func:`content_hash_reference`: one cached template per layout, the
+    values converted by ``str`` in C (a Decimal's ``str`` equals ``format(d, "f")``
+    unless it uses an exponent, which the check on ``E`` sends to the reference).
+    """
+    layout = (tuple(params), tuple((code, tuple(fields)) for code, fields in items.items()))
+    plan = _HASH_PLANS.get(layout)
+    if plan is None:
+        if len(_HASH_PLANS) >= 4096:
+            _HASH_PLANS.clear()  # bounded: a hostile sender cannot grow this without limit
+        plan = _HASH_PLANS[layout] = _hash_plan(layout)
+    template, getter = plan
+    values: list[Value] = [*params.values()]
+    for fields in items.values():
+        values += fields.values()
+    ordered = getter(values)
+    texts = tuple(map(str, ordered))
+    if "E" in "".join(texts) and not _plain(ordered):
+        return content_hash_reference(cn, params, items)
+    return _hex((cn + "\x1e" + template % texts if template else cn).encode("utf-8"))
+
+
+def _plain(values: Sequence[Value]) -> bool:
+    """No Decimal among the values whose ``str`` differs from ``format(v, "f")``."""
+    return all(v.__class__ is not Decimal or "E" not in str(v) for v in values)
 
 
 def reading_values(fields: Mapping[str, Value]) -> dict[str, Any]:
