@@ -619,7 +619,8 @@ def _zdiff(view: View, code: str) -> FloatArray:
         mu = np.nanmean(np.where(ok, d, np.nan), axis=1, keepdims=True)
         sd = np.nanstd(np.where(ok, d, np.nan), axis=1, keepdims=True)
         z = (d - mu) / sd
-    z = np.where(ok & np.isfinite(z), z, 0.0)
+    # Winsorised: a single spike (a data-quality matter) must not carry a whole day's correlation.
+    z = np.clip(np.where(ok & np.isfinite(z), z, 0.0), -4.0, 4.0)
     return np.asarray(z, dtype=np.float64)
 
 
