@@ -73,3 +73,53 @@ CAPABILITIES.update(
         "orders.answer": frozenset({"enterprise", "contractor", "lab"}),
     }
 )
+
+# Field monitoring (issue 8): field records from the phone, comparison tests, monitoring
+# reports (their three-level review also needs the person permissions report.draft /
+# report.check / report.sign), technical re-check of labs' reports. Labs upload their
+# self-monitoring reports and read only their own.
+_FIELD_STAFF = frozenset({"admin", "bureau", "station", "enforcement"})
+CAPABILITIES.update(
+    {
+        "field.read": _FIELD_STAFF,
+        "field.write": frozenset({"admin", "station", "enforcement"}),
+        "field.manage": frozenset({"admin", "bureau", "station"}),
+        "comparison.write": frozenset({"admin", "bureau", "station"}),
+        "reports.read": _FIELD_STAFF,
+        "reports.write": frozenset({"admin", "station"}),
+        "lab_reports.read": frozenset({*_FIELD_STAFF, "lab"}),
+        "lab_reports.upload": frozenset({"lab"}),
+        "technical_check.write": frozenset({"admin", "bureau", "station"}),
+    }
+)
+
+# Data review (issue 5). Enterprises mark their own outlets' periods and import their
+# self-monitoring results; reviewers (bureau, station) act on data; the bureau decides
+# declarations. Approval also needs the person permission ``review.approve``.
+CAPABILITIES.update(
+    {
+        "review.read": frozenset(ROLES),
+        "review.mark": frozenset({"admin", "bureau", "station", "enterprise"}),
+        "review.decide": frozenset({"admin", "bureau"}),
+        "review.act": frozenset({"admin", "bureau", "station"}),
+        "review.run": frozenset({"admin", "bureau", "station"}),
+        "review.import": frozenset({"admin", "bureau", "station", "enterprise"}),
+    }
+)
+
+# Credit evaluation and graded supervision (issue 9). Outside parties read their own
+# organisation's evaluations, file (备案), upload service records, self-assess and object;
+# editing a scoring scheme needs the person permission ``scheme.edit``.
+CAPABILITIES.update(
+    {
+        "credit.read": frozenset(ROLES),
+        "credit.runs": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "credit.run": frozenset({"admin", "bureau"}),
+        "credit.review": frozenset({"admin", "bureau"}),
+        "credit.findings": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "credit.classify": frozenset({"admin", "bureau"}),
+        "credit.respond": frozenset({"admin", "bureau", "enterprise", "contractor", "lab"}),
+        "filing.write": frozenset({"admin", "bureau", "contractor", "lab"}),
+        "service_records.write": frozenset({"contractor", "lab"}),
+    }
+)

@@ -10,6 +10,7 @@ from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
+from huanjian.cli.review import app as review_app
 from huanjian.detect.cli import app as detect_app
 from huanjian.field.compare.cli import app as compare_app
 from huanjian.hj212.cli import app as hj212_app
@@ -31,6 +32,7 @@ app.add_typer(hj212_app, name="hj212")
 app.add_typer(ingest_cli.readings_app, name="readings")
 app.add_typer(ingest_cli.simulate_app, name="simulate")
 app.add_typer(register_app, name="register")
+app.add_typer(review_app, name="review")
 app.command()(serve.serve)
 app.command()(serve.worker)
 app.command()(serve.demo)

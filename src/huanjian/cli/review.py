@@ -1,0 +1,103 @@
+"""`huanjian review run|export|import-self-monitoring`."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from huanjian.cli.common import console, handle_errors, operator, print_json, runtime
+from huanjian.errors import ValidationError
+from huanjian.review import export as review_export
+from huanjian.review import jobs as _jobs  # noqa: F401 — registers review.recompute
+from huanjian.review import selfmon, service
+
+app = typer.Typer(
+    help="Data review (数据审核): review runs, exports, self-monitoring results.", no_args_is_help=True
+)
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValidationError(
+            f"--{field}: expected YYYY-MM-DD (a CST day), got {text!r}", field=field
+        ) from None
+
+
+@app.command("run")
+@handle_errors
+def run(
+    from_: str = typer.Option(..., "--from", help="First CST day, YYYY-MM-DD."),
+    to: str = typer.Option(..., "--to", help="Last CST day (inclusive), YYYY-MM-DD."),
+    outlet: int | None = typer.Option(None, "--outlet", help="Only this outlet (id)."),
+) -> None:
+    """Review the readings of whole CST days and store the figures (idempotent)."""
+    rt = runtime()
+    principal, ctx = operator()
+    start, end = _day(from_, "from"), _day(to, "to")
+    with Progress(
+        TextColumn("[bold]review[/bold] outlet {task.fields[outlet]}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("review", total=None, outlet="…")
+
+        def tick(done: int, total: int, outlet_id: str) -> None:
+            progress.update(task, completed=done, total=total, outlet=outlet_id)
+
+        with rt.tx(ctx) as tx:
+            report = service.run(tx, principal, start, end, outlet_id=outlet, progress=tick)
+    console.print(
+        f"reviewed {report.outlets} outlets, {report.days} outlet-days; exceedance events: "
+        f"{report.events_created} new, {report.events_updated} updated, {report.events_withdrawn} withdrawn"
+    )
+
+
+@app.command("export")
+@handle_errors
+def export(
+    period: str = typer.Option("hour", "--period", help="hour | day | month"),
+    from_: str = typer.Option(..., "--from", help="First CST day, YYYY-MM-DD."),
+    to: str = typer.Option(..., "--to", help="Last CST day (inclusive)."),
+    fmt: str = typer.Option("csv", "--format", help="csv | json"),
+    outlet: int | None = typer.Option(None, "--outlet", help="Only this outlet (id)."),
+    output: Path | None = typer.Option(None, "--output", "-o", help="File (default: standard output)."),
+) -> None:
+    """Stored figures, one row per outlet, pollutant and period (keys: see docs/review.md)."""
+    if fmt not in ("csv", "json"):
+        raise ValidationError("--format must be csv or json", field="format")
+    rt = runtime()
+    principal, ctx = operator()
+    with rt.tx(ctx, readonly=True) as tx:
+        items = review_export.rows(
+            tx, principal, period, _day(from_, "from"), _day(to, "to"), outlet_id=outlet
+        )
+        chunks = review_export.to_csv(items) if fmt == "csv" else review_export.to_json(items)
+        handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout
+        try:
+            for chunk in chunks:
+                handle.write(chunk)
+        finally:
+            if output:
+                handle.close()
+
+
+@app.command("import-self-monitoring")
+@handle_errors
+def import_self_monitoring(path: Path = typer.Argument(..., exists=True, dir_okay=False)) -> None:
+    """Import self-monitoring results (CSV/XLSX; columns in docs/review.md)."""
+    rt = runtime()
+    principal, ctx = operator()
+    with rt.tx(ctx) as tx:
+        report = selfmon.import_file(tx, principal, path.read_bytes(), path.name)
+    print_json({"created": report.created, "updated": report.updated, "errors": report.errors})
+    if report.errors:
+        raise typer.Exit(65)

@@ -1,0 +1,244 @@
+"""SQL of the review domain: outlets and their loggers, readings by outlet and time slice, layers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import numpy as np
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.ingest.models import IngestReading
+from huanjian.register.models import Device, Limit, Logger, Organisation, Outlet
+from huanjian.review.compute import LayerSpec, LimitSpec
+from huanjian.review.engine._arrays import epoch_seconds
+from huanjian.review.marks import catalogue
+from huanjian.review.models import ReviewLayer
+
+#: The readings review reads per medium: air minute data (CN 2051), water hourly data (CN 2061).
+READING_PERIOD = {"air": "minute", "water": "hour"}
+
+
+@dataclass(frozen=True, slots=True)
+class OutletInfo:
+    id: int
+    outlet_code: str
+    name: str | None
+    kind: str
+    enterprise_id: int
+    enterprise_name: str
+    credit_code: str | None
+    jurisdiction_code: str | None
+    longitude: float | None
+    latitude: float | None
+    mns: tuple[str, ...]
+    pollutant_mn: dict[str, str]  # device pollutant → MN of its logger
+    contractor_by_mn: dict[str, int | None]
+
+
+def _outlet_stmt(scope: Scope):  # type: ignore[no-untyped-def]
+    return (
+        select(Outlet, Organisation)
+        .join(Organisation, Organisation.id == Outlet.enterprise_id)
+        .where(jurisdiction_filter(scope, Organisation.jurisdiction_code, Organisation.id))
+    )
+
+
+def _info(session: Session, outlet: Outlet, org: Organisation) -> OutletInfo:
+    loggers = session.scalars(select(Logger).where(Logger.outlet_id == outlet.id).order_by(Logger.mn)).all()
+    pollutant_mn: dict[str, str] = {}
+    contractor: dict[str, int | None] = {}
+    for lg in loggers:
+        contractor[lg.mn] = next((d.contractor_id for d in lg.devices if d.contractor_id), None)
+        for d in lg.devices:
+            pollutant_mn.setdefault(d.pollutant, lg.mn)
+    return OutletInfo(
+        id=outlet.id,
+        outlet_code=outlet.outlet_code,
+        name=outlet.name,
+        kind=outlet.kind,
+        enterprise_id=org.id,
+        enterprise_name=org.name,
+        credit_code=org.credit_code,
+        jurisdiction_code=org.jurisdiction_code,
+        longitude=outlet.longitude,
+        latitude=outlet.latitude,
+        mns=tuple(lg.mn for lg in loggers),
+        pollutant_mn=pollutant_mn,
+        contractor_by_mn=contractor,
+    )
+
+
+def outlet(session: Session, scope: Scope, outlet_id: int) -> OutletInfo | None:
+    row = session.execute(_outlet_stmt(scope).where(Outlet.id == outlet_id)).first()
+    return None if row is None else _info(session, row[0], row[1])
+
+
+def outlet_ids(session: Session, scope: Scope, *, with_loggers: bool = True) -> list[int]:
+    stmt = _outlet_stmt(scope).with_only_columns(Outlet.id)
+    if with_loggers:
+        stmt = stmt.where(Outlet.id.in_(select(Logger.outlet_id)))
+    return list(session.scalars(stmt.order_by(Outlet.id)))
+
+
+def outlets(session: Session, scope: Scope, ids: Sequence[int] | None = None) -> list[OutletInfo]:
+    stmt = _outlet_stmt(scope).where(Outlet.id.in_(select(Logger.outlet_id)))
+    if ids is not None:
+        stmt = stmt.where(Outlet.id.in_(list(ids)))
+    return [_info(session, o, org) for o, org in session.execute(stmt.order_by(Outlet.id))]
+
+
+def outlet_by_mn(session: Session, mn: str) -> int | None:
+    return session.scalar(select(Logger.outlet_id).where(Logger.mn == mn))
+
+
+def outlet_by_code(session: Session, credit_code: str, outlet_code: str) -> int | None:
+    return session.scalar(
+        select(Outlet.id)
+        .join(Organisation, Organisation.id == Outlet.enterprise_id)
+        .where(Organisation.credit_code == credit_code, Outlet.outlet_code == outlet_code)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Readings:
+    pollutants: tuple[str, ...]
+    series: np.ndarray
+    times_s: np.ndarray
+    values: np.ndarray
+    flags: list[str | None]
+
+
+def readings(
+    session: Session,
+    info: OutletInfo,
+    start: datetime,
+    end: datetime,
+    *,
+    received_before: datetime | None = None,
+) -> Readings:
+    """Current readings of the outlet's loggers in [start, end), one time slice.
+
+    The value is ``avg`` (minute and hourly data), falling back to ``rtd``.  With
+    ``received_before`` only what had arrived by then (the as-of view).
+    """
+    r = IngestReading
+    period = READING_PERIOD.get(info.kind, "minute")
+    stmt = select(r.pollutant, r.data_time, r.avg, r.rtd, r.flag).where(
+        r.mn.in_(info.mns), r.period == period, r.current.is_(True), r.data_time >= start, r.data_time < end
+    )
+    if received_before is not None:
+        stmt = stmt.where(r.received_at <= received_before)
+    rows = session.execute(stmt).all()
+    codes = sorted({*info.pollutant_mn, *(row[0] for row in rows)})
+    index = {c: i for i, c in enumerate(codes)}
+    n = len(rows)
+    series = np.fromiter((index[row[0]] for row in rows), dtype=np.int64, count=n)
+    times = epoch_seconds([row[1] for row in rows]) if n else np.zeros(0, dtype=np.int64)
+    values = np.fromiter(
+        (np.nan if (v := row[2] if row[2] is not None else row[3]) is None else v for row in rows),
+        dtype=np.float64,
+        count=n,
+    )
+    return Readings(tuple(codes), series, times, values, [row[4] for row in rows])
+
+
+def touched_days(
+    session: Session, info: OutletInfo, received_after: datetime | None
+) -> tuple[datetime | None, set[date]]:
+    """CST days with readings received after the watermark, and the newest receive time."""
+    from huanjian.core.time import to_cst
+
+    r = IngestReading
+    period = READING_PERIOD.get(info.kind, "minute")
+    stmt = select(r.data_time, r.received_at).where(r.mn.in_(info.mns), r.period == period)
+    if received_after is not None:
+        stmt = stmt.where(r.received_at > received_after)
+    days: set[date] = set()
+    newest = received_after
+    for data_time, received_at in session.execute(stmt):
+        days.add(to_cst(data_time).date())
+        if newest is None or received_at > newest:
+            newest = received_at
+    return newest, days
+
+
+def limits(session: Session, outlet_id: int, day: date) -> tuple[LimitSpec, ...]:
+    rows = session.scalars(
+        select(Limit).where(
+            Limit.outlet_id == outlet_id,
+            Limit.valid_from <= day,
+            or_(Limit.valid_until.is_(None), Limit.valid_until >= day),
+        )
+    ).all()
+    return tuple(
+        LimitSpec(
+            limit_id=lim.id,
+            pollutant=lim.pollutant,
+            period=lim.averaging_period,
+            upper=lim.value,
+            lower=lim.lower_value,
+            reference_o2=lim.reference_o2,
+            alpha_s=lim.excess_air_coefficient,
+        )
+        for lim in rows
+        if lim.averaging_period in ("hour", "day")
+    )
+
+
+def in_force(as_of: datetime | None):  # type: ignore[no-untyped-def]
+    """Layer rows in force at ``as_of`` (now when None)."""
+    t = ReviewLayer
+    if as_of is None:
+        return and_(t.effective_from.is_not(None), t.effective_until.is_(None))
+    return and_(
+        t.effective_from.is_not(None),
+        t.effective_from <= as_of,
+        or_(t.effective_until.is_(None), t.effective_until > as_of),
+    )
+
+
+def layers(
+    session: Session,
+    outlet_id: int,
+    start: datetime,
+    end: datetime,
+    *,
+    as_of: datetime | None = None,
+    kinds: Sequence[str] | None = None,
+) -> Sequence[ReviewLayer]:
+    t = ReviewLayer
+    stmt = select(t).where(t.outlet_id == outlet_id, t.start_at < end, t.end_at > start, in_force(as_of))
+    if kinds is not None:
+        stmt = stmt.where(t.kind.in_(list(kinds)))
+    return session.scalars(stmt.order_by(t.effective_from, t.id)).all()
+
+
+def layer_specs(rows: Sequence[ReviewLayer]) -> tuple[LayerSpec, ...]:
+    cat = catalogue()
+    out = []
+    for row in rows:
+        mt = cat.get(row.code) if row.kind == "mark" else None
+        out.append(
+            LayerSpec(
+                id=row.id,
+                kind=row.kind,
+                pollutant=row.pollutant,
+                start_s=int(epoch_seconds([row.start_at])[0]),
+                end_s=int(epoch_seconds([row.end_at])[0]),
+                code=row.code,
+                value=row.value,
+                affects_validity=bool(mt and mt.affects_validity),
+                affects_exceedance=bool(mt and mt.affects_exceedance),
+            )
+        )
+    return tuple(out)
+
+
+def devices_of(session: Session, outlet_id: int) -> Sequence[Device]:
+    return session.scalars(
+        select(Device).join(Logger, Logger.id == Device.logger_id).where(Logger.outlet_id == outlet_id)
+    ).all()
