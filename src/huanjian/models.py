@@ -8,6 +8,7 @@ from huanjian.audit import models as audit_models
 from huanjian.casework import models as casework_models
 from huanjian.core.db import Base
 from huanjian.credit import models as credit_models
+from huanjian.detect import models as detect_models
 from huanjian.draw import models as draw_models
 from huanjian.field import models as field_models
 from huanjian.geo import models as geo_models
@@ -24,6 +25,7 @@ __all__ = [
     "audit_models",
     "casework_models",
     "credit_models",
+    "detect_models",
     "draw_models",
     "field_models",
     "geo_models",
