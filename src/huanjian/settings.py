@@ -94,6 +94,12 @@ class Settings(BaseSettings):
     gateway_shutdown_grace_seconds: float = Field(
         10.0, description="On shutdown, time allowed to store and acknowledge frames in flight."
     )
+    gateway_command_poll_seconds: float = Field(
+        1.0, description="How often the gateway looks for queued commands of connected loggers."
+    )
+    gateway_set_clock_on_connect: bool = Field(
+        False, description="Queue a 1012 set-time for a logger when it connects (HJ 212-2017 §6.7)."
+    )
     ingest_batch_size: int = Field(1000, description="Frames written per ingest transaction at most.")
     ingest_future_seconds: int = Field(
         600, description="DataTime more than this ahead of the receive time is flagged `future`."

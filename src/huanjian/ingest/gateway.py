@@ -43,6 +43,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from huanjian.core.time import utcnow
 from huanjian.hj212 import FrameSplitter, Segment
+from huanjian.ingest import commands
 from huanjian.ingest.pipeline import Incoming, Prepared, reply_for
 from huanjian.ingest.store import IngestStore
 from huanjian.settings import Settings
@@ -61,6 +62,8 @@ class LoggerSession:
 
     mn: str
     version: str | None = None
+    pw: str | None = None
+    st: str | None = None
     frames: int = 0
     last_verdict: str = ""
     last_seen: float = 0.0
@@ -119,6 +122,9 @@ class ConnectionProtocol:
         if s is None:
             s = self.loggers[p.mn] = LoggerSession(p.mn)
         s.version = p.version or s.version
+        if p.frame is not None:
+            s.pw = p.frame.pw or s.pw
+            s.st = p.frame.st or s.st
         s.frames += 1
         s.last_verdict = p.verdict
         s.last_seen = now
@@ -137,6 +143,8 @@ class GatewayConfig:
     inflight_per_connection: int = 256
     batch_size: int = 1000
     shutdown_grace: float = 10.0
+    command_poll: float = 1.0
+    set_clock_on_connect: bool = False
 
     @classmethod
     def from_settings(cls, s: Settings, host: str | None = None, port: int | None = None) -> GatewayConfig:
@@ -152,6 +160,8 @@ class GatewayConfig:
             inflight_per_connection=s.gateway_inflight_per_connection,
             batch_size=s.ingest_batch_size,
             shutdown_grace=s.gateway_shutdown_grace_seconds,
+            command_poll=s.gateway_command_poll_seconds,
+            set_clock_on_connect=s.gateway_set_clock_on_connect,
         )
 
 
@@ -304,11 +314,16 @@ class Gateway:
         self._writer_task: asyncio.Task[None] | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
+        self._command_task: asyncio.Task[None] | None = None
+        self._command_wake = asyncio.Event()
+        self._just_connected: set[str] = set()
 
     # -- lifecycle ---------------------------------------------------------------
 
     async def start(self) -> None:
         self._writer_task = asyncio.create_task(self._write_loop(), name="hj212-writer")
+        if self.config.command_poll > 0:
+            self._command_task = asyncio.create_task(self._command_loop(), name="hj212-commands")
         self._server = await asyncio.start_server(
             self._on_connect, self.config.host, self.config.port, backlog=1024, limit=2**16
         )
@@ -327,6 +342,10 @@ class Gateway:
         if self._stopping:
             return
         self._stopping = True
+        if self._command_task is not None:
+            self._command_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._command_task
         if self._server is not None:
             self._server.close()
         for conn in list(self._conns):
@@ -540,6 +559,13 @@ class Gateway:
                 verdicts[p.verdict] = verdicts.get(p.verdict, 0) + 1
                 conn.proto.stored(p, now)
                 if p.mn and conn in self._conns:
+                    if (
+                        self.config.set_clock_on_connect
+                        and self._by_mn.get(p.mn) is not conn
+                        and p.verdict in ("stored", "duplicate", "conflict", "part", "message")
+                    ):
+                        self._just_connected.add(p.mn)
+                        self._command_wake.set()
                     self._by_mn[p.mn] = conn
                 replies.append(reply_for(p))
             if not item.future.done():
@@ -558,6 +584,47 @@ class Gateway:
                     parts.append(None)
             if not item.future.done():
                 item.future.set_result(parts)
+
+    # -- remote commands -----------------------------------------------------------------
+
+    def wake_commands(self) -> None:
+        """Look for queued commands now (e.g. right after one was queued in this process)."""
+        self._command_wake.set()
+
+    async def _command_loop(self) -> None:
+        while not self._stopping:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._command_wake.wait(), self.config.command_poll)
+            self._command_wake.clear()
+            if not self._by_mn:
+                continue
+            fresh, self._just_connected = self._just_connected, set()
+            try:
+                due = await asyncio.to_thread(self.store.due_commands, set(self._by_mn), fresh)
+            except Exception:
+                log.exception("cannot read the command queue")
+                continue
+            sent: list[tuple[int, bytes]] = []
+            for d in due:
+                conn = self._by_mn.get(d.mn)
+                session = conn.proto.loggers.get(d.mn) if conn is not None else None
+                if conn is None or session is None or conn.writer.is_closing():
+                    continue
+                raw = commands.request_frame(
+                    d,
+                    pw=session.pw,
+                    st=session.st,
+                    version=session.version,
+                    offset_hours=self.store.offset_hours(d.mn),
+                    now=self.wallclock(),
+                )
+                conn.writer.write(raw)
+                sent.append((d.id, raw))
+            if sent:
+                try:
+                    await asyncio.to_thread(self.store.mark_sent, sent, self.wallclock())
+                except Exception:
+                    log.exception("cannot mark %d command(s) sent", len(sent))
 
     @staticmethod
     def _fail(batch: list[_Item], exc: BaseException) -> None:

@@ -155,3 +155,37 @@ class IngestLogger(Base):
     quarantined: Mapped[bool] = mapped_column(Boolean(), nullable=False)
     jurisdiction_code: Mapped[str | None] = mapped_column(String(12), index=True)
     organisation_id: Mapped[int | None] = mapped_column(Integer())
+
+
+class IngestCommand(Base):
+    """A command queued for a logger (HJ 212 request), delivered when it is connected.
+
+    ``status``: ``queued`` → ``sent`` (written to the logger's connection) →
+    ``accepted`` (9011 QnRtn=1) → ``done`` / ``failed`` (9012 ExeRtn); ``refused``
+    when the 9011 says anything but 1 (table 7); ``cancelled`` by a user before it
+    was sent.  The replies are matched on the command's QN and kept as they came.
+    """
+
+    __tablename__ = "ingest_command"
+    __table_args__ = (Index("ix_ingest_command_status", "status", "mn"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    mn: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    cn: Mapped[str] = mapped_column(String(8), nullable=False)
+    kind: Mapped[str] = mapped_column(String(20), nullable=False)  # set-time | request | ...
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    qn: Mapped[str] = mapped_column(String(20), nullable=False, unique=True)
+    status: Mapped[str] = mapped_column(String(12), nullable=False)
+    source: Mapped[str] = mapped_column(String(12), nullable=False)  # api | cli | page | on_connect
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    jurisdiction_code: Mapped[str | None] = mapped_column(String(12), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(Integer())
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sent_raw: Mapped[bytes | None] = mapped_column(LargeBinary())
+    qn_rtn: Mapped[int | None] = mapped_column(Integer())
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    exe_rtn: Mapped[int | None] = mapped_column(Integer())
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
+    """Every 9011/9012 received for this QN: ``{"cn", "rtn", "at", "frame_id"}``."""

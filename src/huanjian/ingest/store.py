@@ -28,7 +28,7 @@ from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.hj212 import Frame, decode
 from huanjian.hj212.model import Value
-from huanjian.ingest import repository
+from huanjian.ingest import commands, repository
 from huanjian.ingest.bulk import BulkWriter, parse_sqlite_datetime, sqlite_datetime
 from huanjian.ingest.models import IngestFrame, IngestLogger, IngestPart, IngestReading, IngestRecord
 from huanjian.ingest.pipeline import (
@@ -169,6 +169,7 @@ class IngestStore:
         assembled = self._assemble_parts(session, batch)
         versions = self._resolve_records(session, bulk, batch, assembled)
         self._insert_frames(bulk, batch)
+        self._record_replies(session, batch)
         self._write_parts(session, batch, assembled)
         self._write_readings(session, bulk, versions, new_months)
         self._update_loggers(bulk, batch)
@@ -185,6 +186,40 @@ class IngestStore:
             after={"frames": len(batch), **dict(sorted(counts.items()))},
         )
         return dict(counts)
+
+    # -- remote commands --------------------------------------------------------
+
+    @staticmethod
+    def _record_replies(session: Session, batch: list[Prepared]) -> None:
+        """9011/9012 from loggers: matched to the queued command by QN, in this transaction."""
+        replies = []
+        for p in batch:
+            if p.kind != "reply" or p.cn not in ("9011", "9012") or not p.qn or not p.mn or p.frame is None:
+                continue
+            value = p.frame.params.get("QnRtn" if p.cn == "9011" else "ExeRtn")
+            rtn = int(value) if value is not None and value.isdigit() and len(value) <= 6 else None
+            replies.append((p.mn, p.qn, p.cn, rtn, p.incoming.received_at, p.frame_id))
+        if replies:
+            commands.reply_update(session, replies)
+
+    def due_commands(self, mns: set[str], connected_now: set[str]) -> list[commands.Delivery]:
+        """Queued commands of connected loggers; first queues the on-connect clock set
+        (``connected_now``: loggers that just connected, when that is configured)."""
+        with self.db.unit_of_work() as session:
+            if connected_now:
+                tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
+                commands.queue_clock_set(tx, sorted(connected_now))
+                session.flush()
+            return commands.due(session, mns)
+
+    def mark_sent(self, sent: Sequence[tuple[int, bytes]], at: datetime) -> None:
+        with self.db.unit_of_work() as session:
+            for command_id, raw in sent:
+                commands.mark_sent(session, command_id, raw, at)
+
+    def offset_hours(self, mn: str) -> float:
+        hit = self._configs.get(mn)
+        return hit[1].offset_hours if hit is not None and hit[1] is not None else 8.0
 
     # -- split packets --------------------------------------------------------
 

@@ -1,7 +1,7 @@
 """review
 
 Revision ID: 0007
-Revises: 0005 (re-chain to 0006 once remote commands lands)
+Revises: 0006
 Create Date: 2026-11-28 21:30:48.049858
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import huanjian.core.db
 
 revision: str = "0007"
-down_revision: str | None = "0005"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
