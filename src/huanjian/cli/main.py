@@ -7,6 +7,7 @@ import typer
 from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
 from huanjian.cli import ingest as ingest_cli
+from huanjian.cli.casework import campaign_app, case_app
 from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
@@ -24,6 +25,8 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(users.app, name="users")
 app.add_typer(audit.app, name="audit")
+app.add_typer(case_app, name="case")
+app.add_typer(campaign_app, name="campaign")
 app.add_typer(compare_app, name="compare")
 app.add_typer(detect_app, name="detect")
 app.add_typer(draw_app, name="draw")

@@ -1,0 +1,58 @@
+"""`huanjian case …` and `huanjian campaign …` on a fresh SQLite data dir."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from huanjian.cli.casework import campaign_app, case_app
+from huanjian.cli.common import operator, runtime
+from huanjian.core import migrate
+from tests.cli.conftest import cli_env, runner  # noqa: F401 — fixtures
+from tests.factories import make_enterprise, seed_geo
+
+
+def test_case_and_campaign_commands(cli_env: Path, runner: CliRunner) -> None:  # noqa: F811
+    rt = runtime()
+    migrate.upgrade(rt.db.engine)
+    _, ctx = operator()
+    with rt.tx(ctx) as tx:
+        seed_geo(tx)
+        ent = make_enterprise(tx, 7, "上海某热电", "310115103")
+    r = runner.invoke(
+        case_app, ["open", "--enterprise", str(ent), "--source", "exceedance", "--title", "超标"]
+    )
+    assert r.exit_code == 0, r.output
+    assert runner.invoke(case_app, ["act", "1", "accept"]).exit_code == 0
+    r = runner.invoke(case_app, ["act", "1", "reject", "--reason", "x"])
+    assert r.exit_code == 75, r.output  # not from verification: conflict
+    r = runner.invoke(case_app, ["list", "--json"])
+    assert json.loads(r.output)[0]["state"] == "verification"
+    r = runner.invoke(case_app, ["evidence", "1", "--out", str(cli_env / "e.zip")])
+    assert r.exit_code == 0, r.output and (cli_env / "e.zip").stat().st_size > 0
+    r = runner.invoke(
+        case_app,
+        ["duty", "--jurisdiction", "310115", "--supervising-level", "town", "--handling-level", "district"],
+    )
+    assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        campaign_app,
+        [
+            "create",
+            "--name",
+            "专项",
+            "--jurisdiction",
+            "310115",
+            "--start",
+            "2026-10-01",
+            "--end",
+            "2026-12-31",
+            "--enterprise",
+            str(ent),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "1 cases opened" in runner.invoke(campaign_app, ["open-cases", "1"]).output
+    assert json.loads(runner.invoke(case_app, ["board"]).output)["opened"] == 2
