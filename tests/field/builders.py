@@ -107,6 +107,20 @@ def _register(tx: Tx) -> None:
         )
     _import(
         tx,
+        "contracts",
+        [
+            {
+                "contract_number": "ZX-LAB-1",
+                "provider_credit_code": LAB_CODE,
+                "enterprise_credit_code": JIA_CODE,
+                "service": "self_monitoring",
+                "valid_from": "2020-01-01",
+                "valid_until": "",
+            }
+        ],
+    )
+    _import(
+        tx,
         "loggers",
         [
             {

@@ -1,4 +1,4 @@
-"""Comparison tests into QA: the review domain's QA event, the suspect period, the contractor's notice, a case."""
+"""Comparison tests into QA: the review QA event, the suspect period, the contractor's notice, a case."""
 
 from __future__ import annotations
 
