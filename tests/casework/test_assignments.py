@@ -12,7 +12,7 @@ from huanjian.casework import rules as case_rules
 from huanjian.casework import service
 from huanjian.casework.models import Case
 from huanjian.core.tx import Tx
-from huanjian.errors import Conflict, PermissionDenied
+from huanjian.errors import Conflict, NotFound, PermissionDenied
 from tests.casework.builders import METHOD, POLLUTANT, CaseWorld, build
 from tests.factories import make_user
 
@@ -130,3 +130,21 @@ def test_assigning_monitoring_outside_the_monitoring_task_is_refused(tx: Tx) -> 
     case = service.open_case(tx, pudong, enterprise_id=w.ent_a, source="complaint", title="t")
     with pytest.raises(Conflict):
         service.assign(tx, pudong, case.id, kind="monitoring", staff_id=w.staff["王监测"])
+
+
+def test_case_from_a_random_draw_pick(tx: Tx) -> None:
+    from huanjian.draw import service as draws
+
+    w = build(tx)
+    drawer = Principal.of(w.users["chief"])
+    draw = draws.plan(tx, drawer, title="浦东双随机", jurisdiction_code="310115", period="2026Q4")
+    draws.commit(tx, drawer, draw.id)
+    with pytest.raises(Conflict):  # not drawn yet
+        service.open_case(tx, drawer, enterprise_id=w.ent_a, source="random_draw", title="t", draw_id=draw.id)
+    draws.run(tx, drawer, draw.id)
+    case = service.open_case(
+        tx, drawer, enterprise_id=w.ent_a, source="random_draw", title="抽查", draw_id=draw.id
+    )
+    assert case.draw_id == draw.id and case.state == "intake"
+    with pytest.raises(NotFound):  # another district's enterprise was never in this draw, nor visible
+        service.open_case(tx, drawer, enterprise_id=w.ent_b, source="random_draw", title="t", draw_id=draw.id)
