@@ -321,7 +321,8 @@ def review_outlet(inp: OutletInput, exceedance_rules: ExceedanceRules | None = N
         day_marks = [
             sorted({c for k in range(j * 24, j * 24 + 24) for c in marks_h[k]}) for j in range(inp.days)
         ]
-        judged = judge_valid & ~excluded_h
+        # judged hours count towards the exceedance rate only where a limit applies
+        judged = judge_valid & ~excluded_h & (hour_limit is not None or day_limit is not None)
         out[pol] = PollutantReview(
             pollutant=pol,
             hours=h,

@@ -90,10 +90,15 @@ def record_qa_event(
             .limit(1)
         )
         mark_suspect(
-            tx, Principal.system(), outlet_id=outlet_id, start=max(last_pass or start, end - timedelta(days=400)), end=max(end, start + timedelta(minutes=1)),
+            tx,
+            Principal.system(),
+            outlet_id=outlet_id,
+            start=max(last_pass or start, end - timedelta(days=400)),
+            end=max(end, start + timedelta(minutes=1)),
             reason=f"comparison test failed ({reference or event.id}); data since the last pass doubted",
-            pollutant=pollutant, qa_event_id=event.id,
-        )  # fmt: skip
+            pollutant=pollutant,
+            qa_event_id=event.id,
+        )
     return event
 
 

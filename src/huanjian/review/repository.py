@@ -242,3 +242,15 @@ def devices_of(session: Session, outlet_id: int) -> Sequence[Device]:
     return session.scalars(
         select(Device).join(Logger, Logger.id == Device.logger_id).where(Logger.outlet_id == outlet_id)
     ).all()
+
+
+def latest_hour(session: Session, outlet_id: int) -> datetime | None:
+    """The newest reviewed hour with data of an outlet (the series page opens on it)."""
+    from sqlalchemy import func
+
+    from huanjian.review.models import ReviewResult
+
+    r = ReviewResult
+    return session.scalar(
+        select(func.max(r.period_start)).where(r.outlet_id == outlet_id, r.period == "hour", r.received > 0)
+    )
