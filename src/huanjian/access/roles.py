@@ -123,3 +123,14 @@ CAPABILITIES.update(
         "service_records.write": frozenset({"contractor", "lab"}),
     }
 )
+
+# Detection (issue 6): clues about abnormal or falsified automatic data are for the
+# authorities only (an enterprise learns of one through a case or an order, never from
+# the detector); reviewers verify, confirm or dismiss them and hand them to a case.
+CAPABILITIES.update(
+    {
+        "clues.read": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "clues.act": frozenset({"admin", "bureau", "station", "enforcement"}),
+        "clues.run": frozenset({"admin", "bureau", "station"}),
+    }
+)

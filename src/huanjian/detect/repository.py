@@ -1,0 +1,179 @@
+"""SQL of detection: one logger's minute data from the readings store, stored clues.
+
+:func:`logger_data` turns the current readings of a logger over ``[start, end)`` into the
+:class:`~huanjian.detect.model.LoggerData` the detectors work on: one float64 array per
+pollutant code indexed by minute (NaN where nothing arrived), one HJ 212 flag per minute,
+the permitted limits, the accepted marks and declarations in force and the QA events, both
+as minute intervals.  Minute data (CN 2051) are read for air and water; a water logger that
+only sends hourly data (CN 2061) has each hourly value held for its hour (the detectors
+treat water analysers as cycle instruments).
+
+Outlets, limits and marks come from the review domain's repository
+(:mod:`huanjian.review.repository`), QA events from :func:`huanjian.review.qa.events`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.core.time import to_cst
+from huanjian.core.tx import Tx
+from huanjian.detect.model import AIR_POLLUTANTS, WATER_POLLUTANTS, Kind, LoggerData
+from huanjian.detect.models import DetectClue, DetectClueTransition
+from huanjian.ingest.models import IngestReading
+from huanjian.review import qa
+from huanjian.review import repository as review_repo
+from huanjian.review.engine._arrays import epoch_seconds
+
+#: Limits the detectors judge against: hourly means for air, daily means for water.
+LIMIT_PERIOD = {"air": "hour", "water": "day"}
+
+
+def _minutes(start: datetime, end: datetime) -> int:
+    return int((end - start).total_seconds() // 60)
+
+
+def _rows(session: Session, mn: str, period: str, start: datetime, end: datetime) -> list[Any]:
+    r = IngestReading
+    stmt = select(r.pollutant, r.data_time, r.avg, r.rtd, r.flag).where(
+        r.mn == mn, r.period == period, r.current.is_(True), r.data_time >= start, r.data_time < end
+    )
+    return list(session.execute(stmt).all())
+
+
+def _intervals(spans: Sequence[tuple[datetime, datetime]], start: datetime, n: int) -> np.ndarray:
+    out = []
+    t0 = start.timestamp()
+    for a, b in spans:
+        s = max(0, int((a.timestamp() - t0) // 60))
+        e = min(n, int(-(-(b.timestamp() - t0) // 60)))
+        if e > s:
+            out.append((s, e))
+    return np.asarray(out, dtype=np.int64).reshape(-1, 2)
+
+
+def logger_data(
+    tx: Tx, info: review_repo.OutletInfo, mn: str, start: datetime, end: datetime
+) -> LoggerData | None:
+    """The logger's data over ``[start, end)`` (aware datetimes), or None without any reading."""
+    session = tx.session
+    n = _minutes(start, end)
+    kind: Kind = "water" if info.kind == "water" else "air"
+    rows = _rows(session, mn, "minute", start, end)
+    step = 1
+    if not rows and kind == "water":
+        rows = _rows(session, mn, "hour", start, end)
+        step = 60
+    if not rows:
+        return None
+    t0 = int(start.timestamp())
+    codes = sorted({row[0] for row in rows})
+    index = {c: i for i, c in enumerate(codes)}
+    k = len(rows)
+    series = np.fromiter((index[row[0]] for row in rows), dtype=np.int64, count=k)
+    minute = (epoch_seconds([row[1] for row in rows]) - t0) // 60
+    vals = np.fromiter(
+        (np.nan if (v := row[2] if row[2] is not None else row[3]) is None else v for row in rows),
+        dtype=np.float64,
+        count=k,
+    )
+    flag_of = np.array([(row[4] or "N")[:1] for row in rows], dtype="<U1")
+    ok = (minute >= 0) & (minute < n)
+    values: dict[str, np.ndarray] = {}
+    flags = np.full(n, "N", dtype="<U1")
+    # The main pollutants' flags win (written last): the logger's flag as the detectors see it.
+    main = AIR_POLLUTANTS if kind == "air" else WATER_POLLUTANTS
+    order = sorted(codes, key=lambda c: (c in main, c))
+    for code in order:
+        sel = ok & (series == index[code])
+        x = np.full(n, np.nan)
+        m = minute[sel]
+        for j in range(step):  # hourly water: hold the hour's value for its minutes
+            mm = m + j
+            keep = mm < n
+            x[mm[keep]] = vals[sel][keep]
+            flags[mm[keep]] = flag_of[sel][keep]
+        values[code] = x
+    limits: dict[str, float] = {}
+    wanted = LIMIT_PERIOD[kind]
+    for spec in sorted(
+        review_repo.limits(session, info.id, to_cst(start).date()), key=lambda s: s.period != wanted
+    ):
+        if spec.upper is not None:
+            limits.setdefault(spec.pollutant, float(spec.upper))
+    marks = review_repo.layers(session, info.id, start, end, kinds=("mark",))
+    events = qa.events(tx, info.id, start, end)
+    return LoggerData(
+        mn=mn,
+        kind=kind,
+        start=start,
+        values=values,
+        flags=flags,
+        limits=limits,
+        marks=_intervals([(m.start_at, m.end_at) for m in marks], start, n),
+        qa_events=_intervals([(e.start_at, e.end_at) for e in events], start, n),
+        outlet_code=info.outlet_code,
+    )
+
+
+# --------------------------------------------------------------------------- clues
+
+
+def clues_of(session: Session, mns: Sequence[str], start: datetime, end: datetime) -> list[DetectClue]:
+    """Stored clues of these loggers overlapping ``[start, end)``."""
+    c = DetectClue
+    stmt = select(c).where(c.mn.in_(list(mns)), c.start_at < end, c.end_at > start).order_by(c.id)
+    return list(session.scalars(stmt))
+
+
+def clue(session: Session, clue_id: int) -> DetectClue | None:
+    return session.get(DetectClue, clue_id)
+
+
+def transitions(session: Session, clue_id: int) -> list[DetectClueTransition]:
+    t = DetectClueTransition
+    return list(session.scalars(select(t).where(t.clue_id == clue_id).order_by(t.id)))
+
+
+def search(
+    session: Session,
+    scope: Scope,
+    *,
+    category: str | None = None,
+    status: Sequence[str] | None = None,
+    detector: str | None = None,
+    trick: str | None = None,
+    outlet_id: int | None = None,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: int | None = 500,
+    offset: int = 0,
+) -> list[DetectClue]:
+    """Clues in the scope (by the outlet's jurisdiction), newest period first."""
+    c = DetectClue
+    stmt = select(c).where(jurisdiction_filter(scope, c.jurisdiction_code))
+    if category:
+        stmt = stmt.where(c.category == category)
+    if status:
+        stmt = stmt.where(c.status.in_(list(status)))
+    if detector:
+        stmt = stmt.where(c.detector == detector)
+    if trick:
+        stmt = stmt.where(c.trick == trick)
+    if outlet_id is not None:
+        stmt = stmt.where(c.outlet_id == outlet_id)
+    if start is not None:
+        stmt = stmt.where(c.end_at > start)
+    if end is not None:
+        stmt = stmt.where(c.start_at < end)
+    stmt = stmt.order_by(c.start_at.desc(), c.id.desc()).offset(offset)
+    if limit is not None:
+        stmt = stmt.limit(limit)
+    return list(session.scalars(stmt))
