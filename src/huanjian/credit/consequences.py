@@ -151,11 +151,13 @@ def override(
         raise ValidationError(f"class {klass!r}: one of {', '.join(SUPERVISION_CLASSES)}", field="class")
     if not reason.strip():
         raise ValidationError("an override needs a reason", field="reason")
+    ent = repository.enterprise(tx.session, enterprise_id)
+    if ent is None:
+        raise NotFound(f"enterprise {enterprise_id} not found")
+    check_visible(actor, ent.jurisdiction_code, ent.id, f"enterprise {enterprise_id}")
     decision = repository.class_decision(tx.session, enterprise_id)
     if decision is None:
         decision = classify(tx, actor, enterprise_id, apply=False)
-    ent = repository.enterprise(tx.session, enterprise_id)
-    assert ent is not None
     before = {"override": decision.override_class, "effective": decision.effective_class}
     decision.override_class, decision.override_reason, decision.override_by = klass, reason, tx.ctx.actor_name
     tx.audit(

@@ -15,11 +15,12 @@ from datetime import date, datetime
 from typing import Any
 
 from huanjian.access.policy import Principal, authorize, check_visible, require_permission
+from huanjian.core.scope import subtree_prefix
 from huanjian.core.time import CST, utcnow
 from huanjian.core.tx import Tx
 from huanjian.credit import repository, schemes, scoring, sources
 from huanjian.credit.models import CreditEvaluation, CreditItem, CreditObjection, CreditRun, CreditScheme
-from huanjian.errors import Conflict, NotFound, ValidationError
+from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
 
 
 def today() -> date:
@@ -112,9 +113,17 @@ def _jurisdiction(org_jurisdiction: str | None, filing_jurisdiction: str | None)
     return filing_jurisdiction or org_jurisdiction
 
 
+def _citywide(actor: Principal) -> None:
+    """A run rates a whole scheme across the city: only the city (or the platform) starts and publishes it."""
+    roots = actor.scope.jurisdiction_roots
+    if not actor.scope.everything and not any(len(subtree_prefix(r)) <= 2 for r in roots):
+        raise PermissionDenied("credit runs cover the whole city: started and published by the city bureau")
+
+
 def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | None = None) -> CreditRun:
     """Evaluate every subject of the scheme for the period; earlier unpublished runs are superseded."""
     authorize(actor, "credit.run")
+    _citywide(actor)
     p = parse_period(period)
     version, body = current_scheme(tx, scheme)
     now = now or utcnow()
@@ -124,7 +133,7 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
     subjects = [
         s
         for s in repository.subjects(tx.session, schemes.SUBJECT_KIND[scheme])
-        if actor.scope.everything or actor.scope.sees(s.jurisdiction_code, s.id)
+        if s.jurisdiction_code is None or actor.scope.sees(s.jurisdiction_code, s.id)
     ]
     ids = [s.id for s in subjects]
     filings = repository.filings_of(tx.session, ids)
@@ -280,6 +289,7 @@ def get_evaluation(tx: Tx, actor: Principal, evaluation_id: int) -> CreditEvalua
 def publish(tx: Tx, actor: Principal, run_id: int) -> CreditRun:
     """Publish after self-assessment and objections: no objection may still be open."""
     authorize(actor, "credit.review")
+    _citywide(actor)
     r = repository.get_run(tx.session, run_id)
     if r is None:
         raise NotFound(f"credit run {run_id} not found")
