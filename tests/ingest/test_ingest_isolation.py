@@ -99,7 +99,48 @@ def case_page_logger(w: World) -> None:
     assert w.client.get(f"/loggers/{PUDONG}", headers=w.h["ent_a"]).status_code == 200
 
 
+def _queue(w: World, user: str, mn: str) -> Any:
+    body = {"kind": "request", "cn": "2051", "begin": FROM, "end": TO}
+    return w.client.post(f"/api/v1/loggers/{mn}/commands", json=body, headers=w.h[user])
+
+
+def case_queue_command(w: World) -> None:
+    _seed(w)
+    for mn in (MINHANG, UNKNOWN):  # out of scope: as if it did not exist
+        assert _queue(w, "pudong_admin", mn).status_code == 404
+    assert _queue(w, "pudong", PUDONG).status_code == 403  # may see, may not command
+    assert _queue(w, "ent_a", PUDONG).status_code == 403
+    r = _queue(w, "pudong_admin", PUDONG)
+    assert r.status_code == 201, r.text
+    assert r.json()["mn"] == PUDONG and r.json()["status"] == "queued"
+    assert _queue(w, "admin", UNKNOWN).status_code == 201  # quarantined: platform administrators only
+
+
+def case_list_commands(w: World) -> None:
+    _seed(w)
+    assert _queue(w, "admin", PUDONG).status_code == 201
+    assert _queue(w, "admin", MINHANG).status_code == 201
+    for user, mn in (("pudong", MINHANG), ("ent_a", MINHANG), ("pudong", UNKNOWN)):
+        assert w.client.get(f"/api/v1/loggers/{mn}/commands", headers=w.h[user]).status_code == 404
+    r = w.client.get(f"/api/v1/loggers/{PUDONG}/commands", headers=w.h["pudong"])
+    assert r.status_code == 200 and [c["mn"] for c in r.json()] == [PUDONG]
+
+
+def case_cancel_command(w: World) -> None:
+    _seed(w)
+    minhang_cmd = _queue(w, "admin", MINHANG).json()["id"]
+    pudong_cmd = _queue(w, "admin", PUDONG).json()["id"]
+    r = w.client.post(f"/api/v1/commands/{minhang_cmd}/cancel", headers=w.h["pudong_admin"])
+    assert r.status_code == 404
+    assert w.client.post(f"/api/v1/commands/{pudong_cmd}/cancel", headers=w.h["pudong"]).status_code == 403
+    r = w.client.post(f"/api/v1/commands/{pudong_cmd}/cancel", headers=w.h["pudong_admin"])
+    assert r.status_code == 200 and r.json()["status"] == "cancelled"
+
+
 INGEST_CASES: dict[tuple[str, str], Any] = {
+    ("GET", "/api/v1/loggers/{mn}/commands"): case_list_commands,
+    ("POST", "/api/v1/loggers/{mn}/commands"): case_queue_command,
+    ("POST", "/api/v1/commands/{command_id}/cancel"): case_cancel_command,
     ("GET", "/api/v1/loggers"): case_loggers,
     ("GET", "/api/v1/loggers/{mn}"): case_logger,
     ("GET", "/api/v1/readings"): case_readings,

@@ -11,6 +11,7 @@ import sys
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -25,6 +26,7 @@ from huanjian.ingest.gateway import Gateway, GatewayConfig
 readings_app = typer.Typer(
     help="Stored HJ 212 readings: export, purge of old raw frames.", no_args_is_help=True
 )
+loggers_app = typer.Typer(help="Data loggers: remote commands.", no_args_is_help=True)
 simulate_app = typer.Typer(
     help="Simulated data loggers for tests, demos and benchmarks.", no_args_is_help=True
 )
@@ -229,3 +231,77 @@ def simulate_loggers(
     )
     if stats.acked < count * frames:
         raise typer.Exit(1)
+
+
+@loggers_app.command("command")
+@handle_errors
+def logger_command(
+    mn: str = typer.Argument(..., help="The logger's MN."),
+    kind: str = typer.Argument(..., help="set-time | request | set-interval | query-3020"),
+    cn: str | None = typer.Option(
+        None, "--cn", help="request: 2011|2051|2061|2031 (default 2051); set-interval: 1062|1064."
+    ),
+    start: str | None = typer.Option(None, "--from", help="request: start, ISO; CST when no zone."),
+    end: str | None = typer.Option(None, "--to", help="request: end, ISO; CST when no zone."),
+    interval: int | None = typer.Option(
+        None, "--interval", help="set-interval: seconds (1062) or minutes (1064)."
+    ),
+    pol_id: str | None = typer.Option(None, "--pol-id", help="set-time/query-3020: one instrument (PolId)."),
+    info_id: str | None = typer.Option(None, "--info-id", help="query-3020: one information code (InfoId)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the queued command as JSON."),
+) -> None:
+    """Queue a command for a logger; the gateway sends it when the logger is connected."""
+    from huanjian.ingest import commands
+
+    rt = runtime()
+    principal, ctx = operator()
+    with rt.tx(ctx) as tx:
+        cmd = commands.queue(
+            tx,
+            principal,
+            mn,
+            kind,
+            source="cli",
+            by=ctx.actor_name,
+            cn=cn,
+            begin=_when(start, "from") if start else None,
+            end=_when(end, "to") if end else None,
+            interval=interval,
+            pol_id=pol_id,
+            info_id=info_id,
+        )
+        out = {"id": cmd.id, "mn": cmd.mn, "cn": cmd.cn, "kind": cmd.kind, "qn": cmd.qn,
+               "params": cmd.params, "status": cmd.status}  # fmt: skip
+    if as_json:
+        print_json(out)
+    else:
+        console.print(f"queued command {out['id']}: CN {out['cn']} QN {out['qn']} for {mn}", highlight=False)
+
+
+def _command_row(c: Any) -> dict[str, Any]:
+    keys = ("id", "cn", "kind", "qn", "status", "source", "qn_rtn", "exe_rtn", "params")
+    return {**{k: getattr(c, k) for k in keys}, "created_at": c.created_at.isoformat()}
+
+
+@loggers_app.command("commands")
+@handle_errors
+def logger_commands(
+    mn: str = typer.Argument(..., help="The logger's MN."),
+    as_json: bool = typer.Option(False, "--json", help="JSON lines instead of a table."),
+) -> None:
+    """Command history of a logger: status, and the 9011 (QnRtn) / 9012 (ExeRtn) replies."""
+    from huanjian.ingest import commands
+
+    rt = runtime()
+    principal, ctx = operator()
+    with rt.tx(ctx) as tx:
+        rows = [_command_row(c) for c in commands.commands_for(tx.session, principal, mn)]
+    for row in rows:
+        if as_json:
+            print(json.dumps(row, ensure_ascii=False))
+        else:
+            console.print(
+                f"{row['id']:>6} {row['cn']} {row['kind']:<12} {row['status']:<9} QN {row['qn']} "
+                f"QnRtn={row['qn_rtn']} ExeRtn={row['exe_rtn']} {row['source']}",
+                highlight=False,
+            )

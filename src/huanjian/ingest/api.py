@@ -1,4 +1,4 @@
-"""/api/v1 routes: logger status, recent frames, readings (paginated or streamed)."""
+"""/api/v1 routes: logger status, recent frames, readings (paginated or streamed), remote commands."""
 
 from __future__ import annotations
 
@@ -16,9 +16,16 @@ from fastapi.responses import StreamingResponse
 from huanjian.access.policy import Principal, authorize
 from huanjian.core.time import ensure_utc
 from huanjian.errors import ValidationError
-from huanjian.ingest import repository, service
-from huanjian.ingest.models import IngestFrame
-from huanjian.ingest.schemas import FrameOut, LoggerDetail, LoggerOut, ReadingsPage
+from huanjian.ingest import commands, repository, service
+from huanjian.ingest.models import IngestCommand, IngestFrame
+from huanjian.ingest.schemas import (
+    CommandIn,
+    CommandOut,
+    FrameOut,
+    LoggerDetail,
+    LoggerOut,
+    ReadingsPage,
+)
 from huanjian.web.deps import PrincipalDep, SettingsDep, TxDep, runtime
 
 router = APIRouter(tags=["ingest"])
@@ -158,3 +165,55 @@ def readings(
     for row in rows:
         row.pop("_cursor", None)
     return ReadingsPage(rows=rows, next_cursor=next_cursor)
+
+
+def command_out(c: IngestCommand) -> CommandOut:
+    return CommandOut(
+        id=c.id,
+        mn=c.mn,
+        cn=c.cn,
+        kind=c.kind,
+        params=c.params,
+        qn=c.qn,
+        status=c.status,
+        source=c.source,
+        created_at=c.created_at,
+        created_by=c.created_by,
+        sent_at=c.sent_at,
+        qn_rtn=c.qn_rtn,
+        accepted_at=c.accepted_at,
+        exe_rtn=c.exe_rtn,
+        finished_at=c.finished_at,
+        replies=c.replies,
+    )
+
+
+@router.get("/loggers/{mn}/commands", response_model=list[CommandOut])
+def list_commands(mn: str, principal: PrincipalDep, tx: TxDep) -> list[CommandOut]:
+    """Commands queued for a logger (newest first), with their status and the 9011/9012 replies."""
+    return [command_out(c) for c in commands.commands_for(tx.session, principal, mn)]
+
+
+@router.post("/loggers/{mn}/commands", response_model=CommandOut, status_code=201)
+def queue_command(mn: str, body: CommandIn, principal: PrincipalDep, tx: TxDep) -> CommandOut:
+    """Queue a command; the gateway sends it when the logger is connected (permission `ingest.command`)."""
+    cmd = commands.queue(
+        tx,
+        principal,
+        mn,
+        body.kind,
+        source="api",
+        cn=body.cn,
+        begin=body.begin,
+        end=body.end,
+        interval=body.interval,
+        pol_id=body.pol_id,
+        info_id=body.info_id,
+    )
+    return command_out(cmd)
+
+
+@router.post("/commands/{command_id}/cancel", response_model=CommandOut)
+def cancel_command(command_id: int, principal: PrincipalDep, tx: TxDep) -> CommandOut:
+    """Cancel a command that was not sent yet."""
+    return command_out(commands.cancel(tx, principal, command_id))

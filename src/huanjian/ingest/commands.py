@@ -30,7 +30,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanjian.access.policy import Principal, authorize
-from huanjian.core.time import CST, utcnow
+from huanjian.core.time import CST, ensure_utc, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.hj212 import encode
@@ -84,7 +84,7 @@ def command_spec(
             raise ValidationError("from/to need a time zone", field="from")
         if end <= begin:
             raise ValidationError("'to' must be after 'from'", field="to")
-        return cn, {"BeginTime": begin.isoformat(), "EndTime": end.isoformat()}
+        return cn, {"BeginTime": ensure_utc(begin).isoformat(), "EndTime": ensure_utc(end).isoformat()}
     if kind == "set-interval":
         cn = cn or "1062"
         if cn not in INTERVAL_CNS:
@@ -124,6 +124,7 @@ def queue(
     kind: str,
     *,
     source: str = "api",
+    by: str | None = None,
     **spec: Any,
 ) -> IngestCommand:
     """Queue a command for a logger the principal can see (404 otherwise); audited."""
@@ -132,7 +133,7 @@ def queue(
     if lg is None:
         raise NotFound(f"logger {mn} not found")
     cn, params = command_spec(kind, **spec)
-    return _insert(tx, lg.mn, kind, cn, params, source, principal.username or "system",
+    return _insert(tx, lg.mn, kind, cn, params, source, by or principal.username or "system",
                    lg.jurisdiction_code, lg.organisation_id)  # fmt: skip
 
 

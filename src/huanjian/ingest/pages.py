@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
-from huanjian.ingest import repository, service
+from huanjian.ingest import commands, repository, service
 from huanjian.web.deps import PrincipalDep, SettingsDep, TxDep
 from huanjian.web.templating import register_nav, render
 
@@ -41,5 +41,6 @@ def logger_page(
         "online": online,
         "frames": repository.recent_frames(tx.session, principal.scope, mn=mn, limit=100),
         "conflicts": repository.conflicts(tx.session, principal.scope, mn=mn, limit=50),
+        "commands": commands.commands_for(tx.session, principal, mn, limit=50),
     }
     return render(request, "ingest/logger.html", context)

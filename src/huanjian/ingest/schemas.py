@@ -49,3 +49,34 @@ class LoggerDetail(BaseModel):
 class ReadingsPage(BaseModel):
     rows: list[dict[str, Any]]
     next_cursor: str | None
+
+
+class CommandIn(BaseModel):
+    """A remote command (kind: set-time | request | set-interval | query-3020)."""
+
+    kind: str
+    cn: str | None = None
+    begin: datetime | None = None
+    end: datetime | None = None
+    interval: int | None = None
+    pol_id: str | None = None
+    info_id: str | None = None
+
+
+class CommandOut(BaseModel):
+    id: int
+    mn: str
+    cn: str
+    kind: str
+    params: dict[str, Any] | None
+    qn: str
+    status: str
+    source: str
+    created_at: datetime
+    created_by: str
+    sent_at: datetime | None
+    qn_rtn: int | None
+    accepted_at: datetime | None
+    exe_rtn: int | None
+    finished_at: datetime | None
+    replies: list[dict[str, Any]] | None
