@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from huanjian.access.policy import Principal
+from huanjian.casework import repository as cw_repository
 from huanjian.casework import service
 from huanjian.casework.files import FileStore
 from huanjian.core.runtime import Runtime
@@ -64,7 +65,7 @@ def casework_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
         "order_rectification",
         data={"requirement": "闵行整改", "deadline": (utcnow() + timedelta(days=5)).isoformat()},
     )
-    order = service.repository.orders_of(tx.session, case.id)[0]
+    order = cw_repository.orders_of(tx.session, case.id)[0]
     campaign = service.create_campaign(
         tx,
         mh,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from huanjian.access.policy import Principal
+from huanjian.casework import repository as cw_repository
 from huanjian.casework import service
 from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
@@ -27,7 +28,7 @@ def _order(tx: Tx, hours: float) -> tuple[int, int, Principal]:
         "order_rectification",
         data={"requirement": "整改", "deadline": deadline.isoformat()},
     )
-    order = service.repository.orders_of(tx.session, case.id)[0]
+    order = cw_repository.orders_of(tx.session, case.id)[0]
     return order.id, w.people.city.id, enf
 
 
@@ -45,7 +46,7 @@ def test_escalation_one_level_per_period_until_the_top(tx: Tx) -> None:
     order_id, city_user, _ = _order(tx, hours=-1)
     now = utcnow()
     assert service.escalate_orders(tx, now) == [order_id]
-    order = service.repository.get_order(tx.session, order_id)
+    order = cw_repository.get_order(tx.session, order_id)
     assert order is not None and (order.escalation_level, order.escalated_to) == (1, "310000")
     assert service.escalate_orders(tx, now + timedelta(hours=1)) == []  # within the period
     assert service.escalate_orders(tx, now + timedelta(hours=80)) == []  # the city has no parent here

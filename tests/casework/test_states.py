@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from huanjian.access.policy import Principal
+from huanjian.casework import repository as cw_repository
 from huanjian.casework import service, states
 from huanjian.core.tx import Tx
 from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -91,7 +92,7 @@ def test_service_preconditions(tx: Tx) -> None:
     service.transition(tx, pudong, case.id, "task_monitoring")
     with pytest.raises(ValidationError):
         service.transition(tx, station, case.id, "submit_report")  # no report attached
-    steps = service.repository.steps_of(tx.session, case.id)
+    steps = cw_repository.steps_of(tx.session, case.id)
     assert [(s.action, s.from_state, s.to_state) for s in steps] == [
         ("open", None, "intake"),
         ("accept", "intake", "verification"),

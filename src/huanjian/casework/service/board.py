@@ -1,0 +1,46 @@
+"""The case board and its KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from huanjian.access.policy import Principal
+from huanjian.casework import kpis as kpis_module
+from huanjian.casework import repository, states
+from huanjian.casework.models import (
+    Case,
+    SupervisionOrder,
+)
+from huanjian.casework.service.common import (
+    list_cases,
+)
+from huanjian.core.time import utcnow
+from huanjian.core.tx import Tx
+
+# --------------------------------------------------------------------------- board and KPIs
+
+
+@dataclass
+class Board:
+    cases: Sequence[Case]
+    kpis: kpis_module.Kpis
+    overdue: Sequence[SupervisionOrder]
+
+
+def board(tx: Tx, actor: Principal) -> Board:
+    """Cases of the caller's jurisdiction, its KPIs and its overdue orders."""
+    cases = list_cases(tx, actor)
+    now = utcnow()
+    orders = repository.orders_scoped(tx.session, actor.scope)
+    in_cases = {c.id for c in cases}
+    orders = [o for o in orders if o.case_id in in_cases]
+    result = kpis_module.compute(
+        cases,
+        repository.steps_of_cases(tx.session, [c.id for c in cases]),
+        orders,
+        repository.order_notifications(tx.session, [o.id for o in orders]),
+        now,
+    )
+    overdue = [o for o in orders if o.state in states.OPEN_ORDER_STATES and o.deadline < now]
+    return Board(cases, result, overdue)
