@@ -31,6 +31,7 @@ from huanjian.web.routes import API_ROUTERS, PAGE_ROUTERS, PUBLIC_ROUTES
 from tests.casework.test_casework_isolation import CASEWORK_CASES, casework_world
 from tests.draw.test_draw_isolation import DRAW_CASES
 from tests.factories import bearer, make_user, seed_people
+from tests.field.test_field_isolation import FIELD_CASES, field_world
 from tests.ingest.test_ingest_isolation import INGEST_CASES
 from tests.register.test_register_isolation import REGISTER_CASES
 
@@ -79,6 +80,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
 
     minhang_token = users_repo.tokens_of(tx.session, people.minhang.id, "api")[0]
     casework_ids = casework_world(tx, runtime, people)
+    field_ids = field_world(tx, runtime, people)
     tx.session.commit()
     client = TestClient(create_app(runtime))
     return World(
@@ -92,6 +94,7 @@ def world(runtime: Runtime, tx: Tx) -> World:
             "minhang_token": minhang_token.id,
             "mh_draw": mh_draw.id,
             **casework_ids,
+            **field_ids,
         },
     )
 
@@ -315,6 +318,7 @@ CASES.update(DRAW_CASES)
 
 CASES.update(INGEST_CASES)  # tests/ingest/test_ingest_isolation.py
 CASES.update(CASEWORK_CASES)  # tests/casework/test_casework_isolation.py
+CASES.update(FIELD_CASES)  # tests/field/test_field_isolation.py
 
 
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:

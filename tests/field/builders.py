@@ -41,6 +41,7 @@ class FieldWorld:
     ent_b: int
     station: int
     lab: int
+    minhang_chief: User
     users: dict[str, User]
     outlets: dict[str, int]  # "jia" / "yi" → air outlet DA001
     devices: dict[str, int]  # "jia" / "yi" → SO2 device
@@ -54,7 +55,7 @@ def _import(tx: Tx, kind: str, rows: list[dict[str, Any]]) -> None:
     assert not problems, problems
 
 
-def _register(tx: Tx) -> None:
+def _register(tx: Tx, outlet_code: str) -> None:
     _import(
         tx,
         "staff",
@@ -80,7 +81,7 @@ def _register(tx: Tx) -> None:
             [
                 {
                     "credit_code": code,
-                    "outlet_code": "DA001",
+                    "outlet_code": outlet_code,
                     "kind": "air",
                     "name": "1号锅炉烟囱",
                     "longitude": str(lon),
@@ -94,7 +95,7 @@ def _register(tx: Tx) -> None:
             [
                 {
                     "credit_code": code,
-                    "outlet_code": "DA001",
+                    "outlet_code": outlet_code,
                     "pollutant": pollutant,
                     "averaging_period": "hour",
                     "value": value,
@@ -126,7 +127,7 @@ def _register(tx: Tx) -> None:
             {
                 "mn": mn,
                 "credit_code": code,
-                "outlet_code": "DA001",
+                "outlet_code": outlet_code,
                 "pollutant": "a21026",
                 "unit": "mg/m3",
                 "acceptance_date": "2024-06-01",
@@ -137,12 +138,14 @@ def _register(tx: Tx) -> None:
     )
 
 
-def _ids(tx: Tx) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
+def _ids(tx: Tx, code: str) -> tuple[dict[str, int], dict[str, int], dict[str, int]]:
     from sqlalchemy import select
 
     from huanjian.register.models import Device, Logger, Outlet, Staff
 
-    outlets = {o.enterprise_id: o.id for o in tx.session.scalars(select(Outlet))}
+    outlets = {
+        o.enterprise_id: o.id for o in tx.session.scalars(select(Outlet).where(Outlet.outlet_code == code))
+    }
     devices = {
         lg.outlet_id: d.id
         for d, lg in tx.session.execute(select(Device, Logger).join(Logger, Device.logger_id == Logger.id))
@@ -165,13 +168,17 @@ def _case(tx: Tx, actor: Principal, enterprise_id: int, staff_id: int) -> int:
 
 
 def build(tx: Tx) -> FieldWorld:
-    people = seed_people(tx)
+    return build_on(tx, seed_people(tx))
+
+
+def build_on(tx: Tx, people: People, outlet_code: str = "DA001") -> FieldWorld:
+    """The field world on top of tests.factories' people (the isolation world reuses its people)."""
     ent_a, ent_b = people.enterprise_a.organisation_id, people.enterprise_b.organisation_id
     assert ent_a is not None and ent_b is not None
     station = make_organisation(tx, "station", "上海市环境监测中心", 301)
     lab = make_organisation(tx, "lab", "上海丁检测有限公司", 302)
-    _register(tx)
-    outlets_by_ent, devices_by_outlet, staff = _ids(tx)
+    _register(tx, outlet_code)
+    outlets_by_ent, devices_by_outlet, staff = _ids(tx, outlet_code)
     users = {
         "chief": make_user(tx, "pd_chief", "bureau", "310115"),
         "sampler": make_user(tx, "pd_sampler", "station", "310115"),
@@ -198,9 +205,10 @@ def build(tx: Tx) -> FieldWorld:
         method="hj57_so2",
         assignee="pd_sampler",
     )
+    mh_chief = make_user(tx, "mh_chief", "bureau", "310112")
     rec_yi = field.create_record(
         tx,
-        Principal.of(make_user(tx, "mh_chief", "bureau", "310112")),
+        Principal.of(mh_chief),
         case_id=case_yi,
         outlet_id=outlets_by_ent[ent_b],
         method="hj57_so2",
@@ -212,6 +220,7 @@ def build(tx: Tx) -> FieldWorld:
         ent_b=ent_b,
         station=station,
         lab=lab,
+        minhang_chief=mh_chief,
         users=users,
         outlets={"jia": outlets_by_ent[ent_a], "yi": outlets_by_ent[ent_b]},
         devices={

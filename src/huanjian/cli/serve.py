@@ -15,6 +15,7 @@ from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
 from huanjian.demo import register_seed, seed
+from huanjian.field import demo as field_demo
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
 from huanjian.jobs.worker import Worker
@@ -123,10 +124,13 @@ def demo(
         with console.status("seeding the demo register…"):
             register_report = register_seed.seed_register(tx)
         created = seed.seed_users(tx)
+    with rt.tx(ctx) as tx:
+        field_report = field_demo.seed_field(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
     console.print(f"register (created+changed): {register_report.summary()}")
+    console.print(f"field: {field_report}")
     certfile = keyfile = None
     if tls:
         from huanjian.demo.tls import self_signed

@@ -17,6 +17,8 @@ from huanjian.casework import api as casework_api
 from huanjian.casework import pages as casework_pages
 from huanjian.draw import api as draw_api
 from huanjian.draw import pages as draw_pages
+from huanjian.field import api as field_api
+from huanjian.field import pages as field_pages
 from huanjian.geo import api as geo_api
 from huanjian.ingest import api as ingest_api
 from huanjian.ingest import pages as ingest_pages
@@ -39,6 +41,7 @@ API_ROUTERS: list[APIRouter] = [
     register_api.router,
     ingest_api.router,
     casework_api.router,
+    field_api.router,
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -51,6 +54,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     register_pages.router,
     ingest_pages.router,
     casework_pages.router,
+    field_pages.router,
 ]
 
 # (method, path) of routes reachable without logging in. Published information

@@ -40,6 +40,7 @@ NAV: list[dict[str, Any]] = [
     {"key": "review", "href": None, "label": "Data review"},
     {"key": "detect", "href": None, "label": "Clues"},
     {"key": "casework", "href": None, "label": "Cases"},
+    {"key": "field", "href": None, "label": "Field monitoring"},
     {"key": "draw", "href": "/draws", "label": "Random draws"},
     {"key": "credit", "href": None, "label": "Credit"},
     {"key": "notifications", "href": "/notifications", "label": "Notifications"},

@@ -1,0 +1,280 @@
+"""Cross-tenant cases for the field routes, merged into the route-walking isolation test
+(tests/access/test_isolation.py: ``CASES.update(FIELD_CASES)``; its ``world`` fixture
+calls :func:`field_world`).
+
+The victims are Minhang's: a field record with a sample and its custody, a drafted
+report and a comparison test of enterprise 乙; and the lab's report on enterprise
+甲 in Pudong (seen by Pudong staff and the lab, not by Minhang or an enterprise).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from huanjian.access.policy import Principal
+from huanjian.casework.files import FileStore
+from huanjian.core.runtime import Runtime
+from huanjian.core.tx import Tx
+from huanjian.field import comparison, labs, reports
+from huanjian.field import service as field
+from huanjian.field.compare.inputs import CST
+from tests.factories import PASSWORD, People
+from tests.field.builders import build_on, full_visit
+
+if TYPE_CHECKING:
+    from tests.access.test_isolation import World
+
+Case = Callable[["World"], None]
+MH_SAMPLE = "S-MH-0001"
+LAB_CONTENT: dict[str, Any] = {
+    "medium": "air",
+    "results": [{"sample_code": "L-1", "pollutant": "a21026", "value": 20.0, "unit": "mg/m3"}],
+    "original_records": [{"sample_code": "L-1", "pollutant": "a21026", "value": 20.0, "unit": "mg/m3"}],
+    "qc": [],
+}
+
+
+def field_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
+    fw = build_on(tx, people, outlet_code="DA009")
+    mh = Principal.of(fw.users["mh_sampler"])
+    ups = [
+        field.Upload(e["uuid"], e["kind"], e["payload"], datetime.fromisoformat(e["device_time"]), 1)
+        for e in full_visit(MH_SAMPLE)
+    ]
+    field.upload(tx, mh, FileStore(runtime.settings.data_dir), fw.records["yi"], ups)
+    report = reports.draft(
+        tx,
+        mh,
+        record_id=fw.records["yi"],
+        lab_results=[{"sample_code": MH_SAMPLE, "pollutant": "a21026", "value": 30, "unit": "mg/m3"}],
+    )
+    t0 = datetime(2026, 3, 2, 9, tzinfo=CST)
+    pairs = [
+        {
+            "start": t0 + timedelta(minutes=15 * i),
+            "end": t0 + timedelta(minutes=15 * i + 10),
+            "reference": 100,
+            "cems": 100,
+        }
+        for i in range(9)
+    ]
+    test = comparison.record(
+        tx, Principal.of(fw.minhang_chief), device_id=fw.devices["yi"], unit="mg/m3", pairs=pairs
+    )
+    lab_report = labs.upload(
+        tx,
+        Principal.of(fw.users["lab"]),
+        report_number="ZX-PD-1",
+        outlet_id=fw.outlets["jia"],
+        sampled_on=date(2026, 3, 2),
+        content=LAB_CONTENT,
+    )
+    return {
+        "f_mh_record": fw.records["yi"],
+        "f_pd_record": fw.records["jia"],
+        "f_mh_case": fw.cases["yi"],
+        "f_mh_outlet": fw.outlets["yi"],
+        "f_mh_device": fw.devices["yi"],
+        "f_mh_report": report.id,
+        "f_mh_comparison": test.id,
+        "f_lab_report": lab_report.id,
+    }
+
+
+def _denied(status: int) -> bool:
+    return status in (403, 404)
+
+
+def _lab(w: World) -> dict[str, str]:
+    r = w.client.post("/api/v1/auth/tokens", json={"username": "lab_user", "password": PASSWORD})
+    assert r.status_code in (200, 201), r.text
+    return {"Authorization": f"Bearer {r.json()['token']}"}
+
+
+def _mh_record(w: World) -> str:
+    return f"/api/v1/field/records/{w.ids['f_mh_record']}"
+
+
+def case_methods(w: World) -> None:
+    assert w.client.get("/api/v1/field/methods", headers=w.h["pudong"]).status_code == 200
+    assert w.client.get("/api/v1/field/methods", headers=w.h["ent_a"]).status_code == 403
+
+
+def case_records(w: World) -> None:
+    ids = {r["id"] for r in w.client.get("/api/v1/field/records", headers=w.h["pudong"]).json()}
+    assert w.ids["f_pd_record"] in ids and w.ids["f_mh_record"] not in ids
+    assert w.client.get("/api/v1/field/records", headers=w.h["ent_b"]).status_code == 403
+
+
+def case_create_record(w: World) -> None:
+    body = {
+        "case_id": w.ids["f_mh_case"],
+        "outlet_id": w.ids["f_mh_outlet"],
+        "method": "hj57_so2",
+        "assignee": "mh_sampler",
+    }
+    assert w.client.post("/api/v1/field/records", json=body, headers=w.h["pudong"]).status_code == 404
+
+
+def _record_case(suffix: str, method: str = "GET", body: dict[str, Any] | None = None) -> Case:
+    def case(w: World) -> None:
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        r = w.client.request(method, _mh_record(w) + suffix, headers=w.h["pudong"], **kwargs)
+        assert r.status_code == 404, r.text
+        if method == "GET":
+            assert w.client.get(_mh_record(w) + suffix, headers=w.h["minhang"]).status_code == 200
+
+    return case
+
+
+def case_resolve(w: World) -> None:
+    events = w.client.get(_mh_record(w), headers=w.h["minhang"]).json()["events"]
+    r = w.client.post(
+        f"/api/v1/field/events/{events[0]['uuid']}/resolve",
+        json={"decision": "discard", "reason": "x"},
+        headers=w.h["pudong"],
+    )
+    assert r.status_code == 404
+
+
+def _sample_case(suffix: str) -> Case:
+    def case(w: World) -> None:
+        assert (
+            w.client.get(f"/api/v1/field/samples/{MH_SAMPLE}{suffix}", headers=w.h["pudong"]).status_code
+            == 404
+        )
+        assert (
+            w.client.get(f"/api/v1/field/samples/{MH_SAMPLE}{suffix}", headers=w.h["minhang"]).status_code
+            == 200
+        )
+
+    return case
+
+
+def case_comparisons(w: World) -> None:
+    ids = {t["id"] for t in w.client.get("/api/v1/field/comparison-tests", headers=w.h["pudong"]).json()}
+    assert w.ids["f_mh_comparison"] not in ids
+    assert w.client.get("/api/v1/field/comparison-tests", headers=w.h["contractor"]).status_code == 403
+
+
+def case_record_comparison(w: World) -> None:
+    body = {"device_id": w.ids["f_mh_device"], "unit": "mg/m3", "pairs": []}
+    assert (
+        w.client.post("/api/v1/field/comparison-tests", json=body, headers=w.h["pudong"]).status_code == 404
+    )
+
+
+def case_comparison(w: World) -> None:
+    path = f"/api/v1/field/comparison-tests/{w.ids['f_mh_comparison']}"
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+    assert w.client.get(path, headers=w.h["minhang"]).status_code == 200
+
+
+def case_reports(w: World) -> None:
+    ids = {r["id"] for r in w.client.get("/api/v1/field/reports", headers=w.h["pudong"]).json()}
+    assert w.ids["f_mh_report"] not in ids
+    assert w.client.get("/api/v1/field/reports", headers=w.h["ent_b"]).status_code == 403
+
+
+def case_draft_report(w: World) -> None:
+    body = {"record_id": w.ids["f_mh_record"], "lab_results": []}
+    assert _denied(w.client.post("/api/v1/field/reports", json=body, headers=w.h["pudong"]).status_code)
+    assert _denied(w.client.post("/api/v1/field/reports", json=body, headers=w.h["pudong_admin"]).status_code)
+
+
+def _report_case(suffix: str, method: str = "GET", body: dict[str, Any] | None = None) -> Case:
+    def case(w: World) -> None:
+        path = f"/api/v1/field/reports/{w.ids['f_mh_report']}{suffix}"
+        kwargs: dict[str, Any] = {"json": body} if body is not None else {}
+        assert w.client.request(method, path, headers=w.h["pudong_admin"], **kwargs).status_code == 404
+        assert w.client.request(method, path, headers=w.h["pudong"], **kwargs).status_code == 404
+
+    return case
+
+
+def case_lab_reports(w: World) -> None:
+    assert w.client.get("/api/v1/field/lab-reports", headers=w.h["minhang"]).json() == []
+    ids = {r["id"] for r in w.client.get("/api/v1/field/lab-reports", headers=w.h["pudong"]).json()}
+    assert w.ids["f_lab_report"] in ids
+    assert {r["id"] for r in w.client.get("/api/v1/field/lab-reports", headers=_lab(w)).json()} == ids
+    assert w.client.get("/api/v1/field/lab-reports", headers=w.h["ent_a"]).status_code == 403
+
+
+def case_upload_lab_report(w: World) -> None:
+    body = {
+        "report_number": "X",
+        "outlet_id": w.ids["f_mh_outlet"],
+        "sampled_on": "2026-03-02",
+        "content": LAB_CONTENT,
+    }
+    assert w.client.post("/api/v1/field/lab-reports", json=body, headers=w.h["ent_b"]).status_code == 403
+    assert (
+        w.client.post("/api/v1/field/lab-reports", json=body, headers=_lab(w)).status_code == 404
+    )  # not served
+
+
+def case_lab_report(w: World) -> None:
+    path = f"/api/v1/field/lab-reports/{w.ids['f_lab_report']}"
+    assert w.client.get(path, headers=w.h["minhang"]).status_code == 404
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 200
+
+
+def case_recheck(w: World) -> None:
+    path = f"/api/v1/field/lab-reports/{w.ids['f_lab_report']}/recheck"
+    assert w.client.post(path, json={}, headers=w.h["minhang"]).status_code == 404
+    assert w.client.post(path, json={"out_of_plan_reason": "x"}, headers=_lab(w)).status_code == 403
+
+
+def case_page_index(w: World) -> None:
+    page = w.client.get("/field", headers=w.h["pudong"])
+    assert page.status_code == 200
+    assert f"/field/records/{w.ids['f_pd_record']}" in page.text
+    assert f"/field/records/{w.ids['f_mh_record']}" not in page.text
+    assert f"/field/reports/{w.ids['f_mh_report']}" not in page.text
+
+
+def case_page_record(w: World) -> None:
+    assert w.client.get(f"/field/records/{w.ids['f_mh_record']}", headers=w.h["pudong"]).status_code == 404
+    assert w.client.get(f"/field/records/{w.ids['f_mh_record']}", headers=w.h["minhang"]).status_code == 200
+
+
+def case_page_report(w: World) -> None:
+    assert w.client.get(f"/field/reports/{w.ids['f_mh_report']}", headers=w.h["pudong"]).status_code == 404
+    assert w.client.get(f"/field/reports/{w.ids['f_mh_report']}", headers=w.h["minhang"]).status_code == 200
+
+
+FIELD_CASES: dict[tuple[str, str], Case] = {
+    ("GET", "/api/v1/field/methods"): case_methods,
+    ("GET", "/api/v1/field/records"): case_records,
+    ("POST", "/api/v1/field/records"): case_create_record,
+    ("GET", "/api/v1/field/records/{record_id}"): _record_case(""),
+    ("POST", "/api/v1/field/records/{record_id}/events"): _record_case("/events", "POST", {"events": []}),
+    ("POST", "/api/v1/field/records/{record_id}/reassign"): _record_case(
+        "/reassign", "POST", {"assignee": "pudong", "reason": "x"}
+    ),
+    ("POST", "/api/v1/field/records/{record_id}/cancel"): _record_case("/cancel", "POST", {"reason": "x"}),
+    ("GET", "/api/v1/field/records/{record_id}/live"): _record_case("/live"),
+    ("POST", "/api/v1/field/events/{event_uuid}/resolve"): case_resolve,
+    ("GET", "/api/v1/field/samples/{code}"): _sample_case(""),
+    ("GET", "/api/v1/field/samples/{code}/label.svg"): _sample_case("/label.svg"),
+    ("GET", "/api/v1/field/comparison-tests"): case_comparisons,
+    ("POST", "/api/v1/field/comparison-tests"): case_record_comparison,
+    ("GET", "/api/v1/field/comparison-tests/{test_id}"): case_comparison,
+    ("GET", "/api/v1/field/reports"): case_reports,
+    ("POST", "/api/v1/field/reports"): case_draft_report,
+    ("GET", "/api/v1/field/reports/{report_id}"): _report_case(""),
+    ("POST", "/api/v1/field/reports/{report_id}/check"): _report_case("/check", "POST"),
+    ("POST", "/api/v1/field/reports/{report_id}/return"): _report_case("/return", "POST", {"reason": "x"}),
+    ("POST", "/api/v1/field/reports/{report_id}/sign"): _report_case("/sign", "POST"),
+    ("POST", "/api/v1/field/reports/{report_id}/correct"): _report_case("/correct", "POST", {"reason": "x"}),
+    ("GET", "/api/v1/field/reports/{report_id}/pdf"): _report_case("/pdf"),
+    ("GET", "/api/v1/field/lab-reports"): case_lab_reports,
+    ("POST", "/api/v1/field/lab-reports"): case_upload_lab_report,
+    ("GET", "/api/v1/field/lab-reports/{report_id}"): case_lab_report,
+    ("POST", "/api/v1/field/lab-reports/{report_id}/recheck"): case_recheck,
+    ("GET", "/field"): case_page_index,
+    ("GET", "/field/records/{record_id}"): case_page_record,
+    ("GET", "/field/reports/{report_id}"): case_page_report,
+}
