@@ -6,6 +6,8 @@ from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from huanjian.core.db import Database
@@ -83,3 +85,17 @@ def test_sqlite_datetime_is_the_orm_format() -> None:
     assert sqlite_datetime(NOW.astimezone(UTC).replace(microsecond=5)) == "2024-03-01 04:30:00.000005"
     with pytest.raises(ValueError):
         sqlite_datetime(NOW.replace(tzinfo=None))
+
+
+_subs = st.sampled_from(
+    ["Rtd", "Avg", "Min", "Max", "Cou", "ZsAvg", "RS", "RT", "Flag", "EFlag", "SampleTime", "X"]
+)
+_vals = st.decimals(allow_nan=False, allow_infinity=False) | st.text(max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.dictionaries(_subs, _vals, max_size=6), min_size=1, max_size=4))
+def test_reading_tuple_plans_are_reading_values(layouts: list[dict[str, Decimal | str]]) -> None:
+    for fields in [*layouts, *layouts]:  # the second time through the cached plan
+        row, extra = reading_tuple(fields)
+        assert [*row, extra] == list(reading_values(fields).values())

@@ -286,8 +286,12 @@ def request_frame(
 
 def mark_sent(session: Session, command_id: int, raw: bytes, at: datetime) -> None:
     cmd = session.get(IngestCommand, command_id)
-    if cmd is not None and cmd.status == "queued":
-        cmd.status, cmd.sent_at, cmd.sent_raw = "sent", at, raw
+    if cmd is None:
+        return
+    if cmd.sent_at is None:  # the reply may already be in (it can overtake this update)
+        cmd.sent_at, cmd.sent_raw = at, raw
+    if cmd.status == "queued":
+        cmd.status = "sent"
 
 
 Reply = tuple[str, str, str, int | None, datetime, int | None]
