@@ -140,14 +140,31 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=30.0, help="frames/s per logger")
     parser.add_argument("--frames", type=int, default=300, help="frames per logger")
     parser.add_argument("--batch-size", type=int, default=1000)
+    parser.add_argument(
+        "--gateway-src",
+        type=Path,
+        help="Run the gateway (and the schema) from another checkout's src/, for before/after "
+        "comparisons with the same load generator.",
+    )
     args = parser.parse_args()
     load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
     _raise_nofile()
     tmp = Path(tempfile.mkdtemp(prefix="hj-bench-"))
     url, pg_name = _database(args.backend, tmp)
-    engine = make_engine(url)
-    migrate.upgrade(engine)
-    engine.dispose()
+    if args.gateway_src:
+        code = (
+            "from huanjian.core import migrate; from huanjian.core.db import make_engine; "
+            f"migrate.upgrade(make_engine({url!r}))"
+        )
+        subprocess.run(  # that checkout's migrations
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONPATH": str(args.gateway_src.resolve())},
+            check=True,
+        )
+    else:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
     port = _free_port()
     env = {
         **os.environ,
@@ -159,6 +176,8 @@ def main() -> None:
         "HUANJIAN_GATEWAY_RATE_FRAMES_PER_SECOND": "100000",
         "HUANJIAN_GATEWAY_RATE_BURST": "100000",
     }
+    if args.gateway_src:
+        env["PYTHONPATH"] = str(args.gateway_src.resolve())
     gw = subprocess.Popen(  # the gateway in its own process
         [sys.executable, "-c", "from huanjian.cli.main import main; main()", "gateway", "--port", str(port)],
         env=env,
@@ -201,6 +220,7 @@ def main() -> None:
         gw.wait(60)
     offered = args.loggers * args.rate
     report = {
+        "gateway_src": str(args.gateway_src or "this checkout"),
         "backend": args.backend,
         "loggers": args.loggers,
         "offered_frames_per_s": offered,
