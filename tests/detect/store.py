@@ -62,3 +62,27 @@ def preset_world(tx: Tx, n: int, mn: str, jurisdiction: str, start: datetime) ->
     data = preset_logger(mn, start)
     write_logger(tx, data)
     return outlet, data
+
+
+def small_clue_world(tx: Tx, n: int, mn: str, jurisdiction: str, outlet_code: str = "DA001") -> int:
+    """A quick stored clue: two days of SO2 and O2 with three hours stuck at one value
+    (``dq_constant``), detected through :func:`huanjian.detect.service.run`; returns its id."""
+    from datetime import date
+
+    from huanjian.access.policy import Principal
+    from huanjian.core.time import CST
+    from huanjian.detect import service
+    from huanjian.detect.models import DetectClue
+
+    start = datetime(2026, 1, 5, tzinfo=CST)
+    outlet = make_air_outlet(tx, n, mn, jurisdiction=jurisdiction, outlet_code=outlet_code)
+    rng = np.random.default_rng([n, int(mn[-4:], 16)])
+    so2 = np.round(20 + rng.normal(0, 1.5, 2 * 1440), 2)
+    so2[600:780] = 20.0
+    o2 = np.round(8.5 + rng.normal(0, 0.2, 2 * 1440), 2)
+    data = LoggerData(mn, "air", start, {"a21026": so2, "a19001": o2}, np.full(2 * 1440, "N", dtype="<U1"))
+    write_logger(tx, data)
+    service.run(tx, Principal.system(), date(2026, 1, 5), date(2026, 1, 6), outlet_id=outlet)
+    clue = tx.session.query(DetectClue).filter_by(mn=mn, detector="dq_constant").first()
+    assert clue is not None
+    return clue.id

@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanjian.core.scope import Scope, jurisdiction_filter
-from huanjian.core.time import to_cst
+from huanjian.core.time import CST, to_cst
 from huanjian.core.tx import Tx
 from huanjian.detect.model import AIR_POLLUTANTS, WATER_POLLUTANTS, Kind, LoggerData
 from huanjian.detect.models import DetectClue, DetectClueTransition
@@ -113,7 +113,7 @@ def logger_data(
     return LoggerData(
         mn=mn,
         kind=kind,
-        start=start,
+        start=start.astimezone(CST),  # the detectors' sentences give times of day in CST
         values=values,
         flags=flags,
         limits=limits,
