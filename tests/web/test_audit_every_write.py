@@ -131,6 +131,13 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
         )
     },
     **{
+        route: "tests/ingest/test_commands.py::test_api_writes_are_audited"
+        for route in (
+            ("POST", "/api/v1/loggers/{mn}/commands"),
+            ("POST", "/api/v1/commands/{command_id}/cancel"),
+        )
+    },
+    **{
         route: "tests/casework/test_api.py::test_api_writes_are_audited"
         for route in (
             ("POST", "/api/v1/cases"),
