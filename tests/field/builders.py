@@ -55,7 +55,7 @@ def _import(tx: Tx, kind: str, rows: list[dict[str, Any]]) -> None:
     assert not problems, problems
 
 
-def _register(tx: Tx, outlet_code: str) -> None:
+def _register(tx: Tx, outlet_code: str, pudong: bool) -> None:
     _import(
         tx,
         "staff",
@@ -74,7 +74,10 @@ def _register(tx: Tx, outlet_code: str) -> None:
             for i, name in ((1, "王监测"), (2, "李监测"))
         ],
     )
-    for code, lat, lon in ((JIA_CODE, JIA_LAT, JIA_LON), (YI_CODE, YI_LAT, YI_LON)):
+    places = (
+        [(JIA_CODE, JIA_LAT, JIA_LON), (YI_CODE, YI_LAT, YI_LON)] if pudong else [(YI_CODE, YI_LAT, YI_LON)]
+    )
+    for code, lat, lon in places:
         _import(
             tx,
             "outlets",
@@ -113,10 +116,10 @@ def _register(tx: Tx, outlet_code: str) -> None:
             {
                 "contract_number": "ZX-LAB-1",
                 "provider_credit_code": LAB_CODE,
-                "enterprise_credit_code": JIA_CODE,
+                "enterprise_credit_code": JIA_CODE if pudong else YI_CODE,
                 "service": "self_monitoring",
                 "valid_from": "2020-01-01",
-                "valid_until": "",
+                "valid_until": "" if pudong else "2026-06-30",
             }
         ],
     )
@@ -134,6 +137,7 @@ def _register(tx: Tx, outlet_code: str) -> None:
                 "contractor_credit_code": CONTRACTOR_CODE,
             }
             for mn, code in ((MN_JIA, JIA_CODE), (MN_YI, YI_CODE))
+            if pudong or code == YI_CODE
         ],
     )
 
@@ -171,13 +175,15 @@ def build(tx: Tx) -> FieldWorld:
     return build_on(tx, seed_people(tx))
 
 
-def build_on(tx: Tx, people: People, outlet_code: str = "DA001") -> FieldWorld:
-    """The field world on top of tests.factories' people (the isolation world reuses its people)."""
+def build_on(tx: Tx, people: People, outlet_code: str = "DA001", *, pudong: bool = True) -> FieldWorld:
+    """The field world on top of tests.factories' people. The isolation world reuses its people
+    and builds Minhang only (``pudong=False``: other domains' cases there expect an empty Pudong);
+    the lab then serves enterprise 乙, until 2026-06-30."""
     ent_a, ent_b = people.enterprise_a.organisation_id, people.enterprise_b.organisation_id
     assert ent_a is not None and ent_b is not None
     station = make_organisation(tx, "station", "上海市环境监测中心", 301)
     lab = make_organisation(tx, "lab", "上海丁检测有限公司", 302)
-    _register(tx, outlet_code)
+    _register(tx, outlet_code, pudong)
     outlets_by_ent, devices_by_outlet, staff = _ids(tx, outlet_code)
     users = {
         "chief": make_user(tx, "pd_chief", "bureau", "310115"),
@@ -193,27 +199,23 @@ def build_on(tx: Tx, people: People, outlet_code: str = "DA001") -> FieldWorld:
         "mh_sampler": make_user(tx, "mh_sampler", "station", "310112", permissions=("report.draft",)),
         "lab": make_user(tx, "lab_user", "lab", organisation=lab),
     }
-    pudong = Principal.of(users["chief"])
-    minhang = Principal.of(people.minhang)
-    case_jia = _case(tx, pudong, ent_a, staff["王监测"])
-    case_yi = _case(tx, minhang, ent_b, staff["李监测"])
-    rec_jia = field.create_record(
-        tx,
-        pudong,
-        case_id=case_jia,
-        outlet_id=outlets_by_ent[ent_a],
-        method="hj57_so2",
-        assignee="pd_sampler",
-    )
     mh_chief = make_user(tx, "mh_chief", "bureau", "310112")
-    rec_yi = field.create_record(
-        tx,
-        Principal.of(mh_chief),
-        case_id=case_yi,
-        outlet_id=outlets_by_ent[ent_b],
-        method="hj57_so2",
-        assignee="mh_sampler",
-    )
+    places = {"jia": ent_a, "yi": ent_b} if pudong else {"yi": ent_b}
+    chiefs = {"jia": Principal.of(users["chief"]), "yi": Principal.of(people.minhang)}
+    managers = {"jia": chiefs["jia"], "yi": Principal.of(mh_chief)}
+    samplers = {"jia": ("王监测", "pd_sampler"), "yi": ("李监测", "mh_sampler")}
+    cases_: dict[str, int] = {}
+    records: dict[str, int] = {}
+    for key, ent in places.items():
+        cases_[key] = _case(tx, chiefs[key], ent, staff[samplers[key][0]])
+        records[key] = field.create_record(
+            tx,
+            managers[key],
+            case_id=cases_[key],
+            outlet_id=outlets_by_ent[ent],
+            method="hj57_so2",
+            assignee=samplers[key][1],
+        ).id
     return FieldWorld(
         people=people,
         ent_a=ent_a,
@@ -222,13 +224,10 @@ def build_on(tx: Tx, people: People, outlet_code: str = "DA001") -> FieldWorld:
         lab=lab,
         minhang_chief=mh_chief,
         users=users,
-        outlets={"jia": outlets_by_ent[ent_a], "yi": outlets_by_ent[ent_b]},
-        devices={
-            "jia": devices_by_outlet[outlets_by_ent[ent_a]],
-            "yi": devices_by_outlet[outlets_by_ent[ent_b]],
-        },
-        cases={"jia": case_jia, "yi": case_yi},
-        records={"jia": rec_jia.id, "yi": rec_yi.id},
+        outlets={key: outlets_by_ent[ent] for key, ent in places.items()},
+        devices={key: devices_by_outlet[outlets_by_ent[ent]] for key, ent in places.items()},
+        cases=cases_,
+        records=records,
     )
 
 

@@ -2,9 +2,10 @@
 (tests/access/test_isolation.py: ``CASES.update(FIELD_CASES)``; its ``world`` fixture
 calls :func:`field_world`).
 
-The victims are Minhang's: a field record with a sample and its custody, a drafted
-report and a comparison test of enterprise 乙; and the lab's report on enterprise
-甲 in Pudong (seen by Pudong staff and the lab, not by Minhang or an enterprise).
+The victims are all Minhang's (other domains' cases in that world expect an empty
+Pudong): a field record with a sample and its custody, a drafted report, a comparison
+test of enterprise 乙, and the lab's report on 乙 (seen by Minhang staff and the lab,
+not by Pudong nor by an enterprise).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ LAB_CONTENT: dict[str, Any] = {
 
 
 def field_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
-    fw = build_on(tx, people, outlet_code="DA009")
+    fw = build_on(tx, people, outlet_code="DA009", pudong=False)
     mh = Principal.of(fw.users["mh_sampler"])
     ups = [
         field.Upload(e["uuid"], e["kind"], e["payload"], datetime.fromisoformat(e["device_time"]), 1)
@@ -67,13 +68,12 @@ def field_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
         tx,
         Principal.of(fw.users["lab"]),
         report_number="ZX-PD-1",
-        outlet_id=fw.outlets["jia"],
+        outlet_id=fw.outlets["yi"],
         sampled_on=date(2026, 3, 2),
         content=LAB_CONTENT,
     )
     return {
         "f_mh_record": fw.records["yi"],
-        "f_pd_record": fw.records["jia"],
         "f_mh_case": fw.cases["yi"],
         "f_mh_outlet": fw.outlets["yi"],
         "f_mh_device": fw.devices["yi"],
@@ -103,8 +103,9 @@ def case_methods(w: World) -> None:
 
 
 def case_records(w: World) -> None:
-    ids = {r["id"] for r in w.client.get("/api/v1/field/records", headers=w.h["pudong"]).json()}
-    assert w.ids["f_pd_record"] in ids and w.ids["f_mh_record"] not in ids
+    assert w.client.get("/api/v1/field/records", headers=w.h["pudong"]).json() == []
+    ids = {r["id"] for r in w.client.get("/api/v1/field/records", headers=w.h["minhang"]).json()}
+    assert ids == {w.ids["f_mh_record"]}
     assert w.client.get("/api/v1/field/records", headers=w.h["ent_b"]).status_code == 403
 
 
@@ -195,9 +196,9 @@ def _report_case(suffix: str, method: str = "GET", body: dict[str, Any] | None =
 
 
 def case_lab_reports(w: World) -> None:
-    assert w.client.get("/api/v1/field/lab-reports", headers=w.h["minhang"]).json() == []
-    ids = {r["id"] for r in w.client.get("/api/v1/field/lab-reports", headers=w.h["pudong"]).json()}
-    assert w.ids["f_lab_report"] in ids
+    assert w.client.get("/api/v1/field/lab-reports", headers=w.h["pudong"]).json() == []
+    ids = {r["id"] for r in w.client.get("/api/v1/field/lab-reports", headers=w.h["minhang"]).json()}
+    assert ids == {w.ids["f_lab_report"]}
     assert {r["id"] for r in w.client.get("/api/v1/field/lab-reports", headers=_lab(w)).json()} == ids
     assert w.client.get("/api/v1/field/lab-reports", headers=w.h["ent_a"]).status_code == 403
 
@@ -206,31 +207,31 @@ def case_upload_lab_report(w: World) -> None:
     body = {
         "report_number": "X",
         "outlet_id": w.ids["f_mh_outlet"],
-        "sampled_on": "2026-03-02",
+        "sampled_on": "2027-01-04",  # the lab's contract with 乙 ended on 2026-06-30
         "content": LAB_CONTENT,
     }
     assert w.client.post("/api/v1/field/lab-reports", json=body, headers=w.h["ent_b"]).status_code == 403
     assert (
         w.client.post("/api/v1/field/lab-reports", json=body, headers=_lab(w)).status_code == 404
-    )  # not served
+    )  # not served on that date
 
 
 def case_lab_report(w: World) -> None:
     path = f"/api/v1/field/lab-reports/{w.ids['f_lab_report']}"
-    assert w.client.get(path, headers=w.h["minhang"]).status_code == 404
-    assert w.client.get(path, headers=w.h["pudong"]).status_code == 200
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+    assert w.client.get(path, headers=w.h["minhang"]).status_code == 200
 
 
 def case_recheck(w: World) -> None:
     path = f"/api/v1/field/lab-reports/{w.ids['f_lab_report']}/recheck"
-    assert w.client.post(path, json={}, headers=w.h["minhang"]).status_code == 404
+    assert w.client.post(path, json={}, headers=w.h["pudong"]).status_code == 404
     assert w.client.post(path, json={"out_of_plan_reason": "x"}, headers=_lab(w)).status_code == 403
 
 
 def case_page_index(w: World) -> None:
     page = w.client.get("/field", headers=w.h["pudong"])
     assert page.status_code == 200
-    assert f"/field/records/{w.ids['f_pd_record']}" in page.text
+    assert f"/field/records/{w.ids['f_mh_record']}" in w.client.get("/field", headers=w.h["minhang"]).text
     assert f"/field/records/{w.ids['f_mh_record']}" not in page.text
     assert f"/field/reports/{w.ids['f_mh_report']}" not in page.text
 
