@@ -1,0 +1,55 @@
+"""Batch decode keeps a per-MN layout pattern: frames whose layout changes, or whose
+values break the pattern, must still decode exactly as :func:`decode` does."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from huanjian.hj212 import HJ212Error, decode, decode_many, encode, hj212_crc
+
+from .test_hj212_properties import frames
+
+_MN = "010000A8900016F000169DC0"
+_value = st.sampled_from(["1.5", "-0", "12", "1 2", "", "N", "20240301120000", "20241301120000", "x/y"])
+
+
+def _single(raw: bytes) -> object:
+    try:
+        return decode(raw)
+    except HJ212Error as exc:
+        return exc
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(frames(), min_size=1, max_size=12))
+def test_batch_equals_single_on_generated_frames(specs: list[dict[str, object]]) -> None:
+    raws = []
+    for spec in specs:
+        spec = {**spec, "mn": _MN} if spec.get("version") != "2005" else spec  # one MN, many layouts
+        try:
+            raws.append(encode(**spec))  # type: ignore[arg-type]
+        except HJ212Error:
+            continue
+    assert decode_many(raws) == [_single(r) for r in raws]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["Avg", "Flag", "SampleTime", "Max"]), _value), max_size=8))
+def test_batch_equals_single_when_values_break_the_layout(edits: list[tuple[str, str]]) -> None:
+    base = {"a21026": {"Avg": Decimal("1.5"), "Flag": "N", "SampleTime": "20240301120000", "Max": Decimal(2)}}
+    good = encode(qn="20240301120000000", st="31", cn="2051", pw="123456", mn=_MN, ack=True,
+                  params={"DataTime": "20240301120000"}, items=base)  # fmt: skip
+    raws = [good]
+    for sub, value in edits:
+        text = good.decode().split("&&")[1]
+        old = next(p for p in text.replace(";", ",").split(",") if p.startswith(f"a21026-{sub}="))
+        cp = text.replace(old, f"a21026-{sub}={value}")
+        data = good.decode().split("CP=")[0] + f"CP=&&{cp}&&"
+        segment = data[6:].encode()
+
+        raws.append(b"##%04d%s%04X\r\n" % (len(segment), segment, hj212_crc(segment)))
+        raws.append(good)
+    assert decode_many(raws) == [_single(r) for r in raws]
