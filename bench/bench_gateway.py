@@ -24,6 +24,7 @@ import json
 import multiprocessing as mp
 import os
 import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -248,6 +249,7 @@ def main() -> None:
         report["ratio_stored_to_raw_copy"] = round(report["reading_rows_per_s"] / (n / seconds), 4)
         with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
+    shutil.rmtree(tmp, ignore_errors=True)  # the SQLite database and data dir (hundreds of MB)
     print(json.dumps(report))
 
 
