@@ -11,7 +11,7 @@ it serves.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
@@ -20,20 +20,27 @@ from fastapi.testclient import TestClient
 from starlette.routing import Route
 
 from huanjian.access.policy import Principal
+from huanjian.core.context import ActionContext
+from huanjian.core.db import make_engine
 from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
 from huanjian.draw import service as draws
 from huanjian.jobs import builtin  # noqa: F401 — registers job kinds used below
 from huanjian.jobs import service as jobs
 from huanjian.notify import service as notify
+from huanjian.settings import Settings
 from huanjian.web.app import create_app
 from huanjian.web.routes import API_ROUTERS, PAGE_ROUTERS, PUBLIC_ROUTES
 from tests.casework.test_casework_isolation import CASEWORK_CASES, casework_world
+from tests.conftest import AUDIT_KEY, RolledBackDatabase
+from tests.credit.test_credit_isolation import CREDIT_CASES, credit_world
+from tests.detect.test_detect_isolation import DETECT_CASES, detect_world
 from tests.draw.test_draw_isolation import DRAW_CASES
 from tests.factories import bearer, make_user, seed_people
 from tests.field.test_field_isolation import FIELD_CASES, field_world
 from tests.ingest.test_ingest_isolation import INGEST_CASES
 from tests.register.test_register_isolation import REGISTER_CASES
+from tests.review.test_review_isolation import REVIEW_CASES
 
 
 @dataclass
@@ -46,8 +53,39 @@ class World:
 Case = Callable[[World], None]
 
 
+@pytest.fixture(scope="module")
+def _world(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """The world is built once per backend and module: building it takes seconds, and
+    every case runs inside a savepoint of its own that is rolled back (see ``world``)."""
+    engine = make_engine(database_url)
+    connection = engine.connect()
+    outer = connection.begin()
+    db = RolledBackDatabase(database_url, connection)
+    settings = Settings(data_dir=tmp_path_factory.mktemp("world"), audit_key=AUDIT_KEY, divisions_dir=None)
+    runtime = Runtime(settings=settings, db=db)
+    try:
+        with db.unit_of_work() as session:
+            yield _build_world(
+                runtime, Tx(session, ActionContext(None, "test", "system"), AUDIT_KEY.encode())
+            )
+    finally:
+        outer.rollback()
+        connection.close()
+        db.dispose()
+        engine.dispose()
+
+
 @pytest.fixture
-def world(runtime: Runtime, tx: Tx) -> World:
+def world(_world: World) -> Iterator[World]:
+    db = _world.client.app.state.runtime.db  # type: ignore[attr-defined]
+    savepoint = db.connection.begin_nested()
+    try:
+        yield _world
+    finally:
+        savepoint.rollback()
+
+
+def _build_world(runtime: Runtime, tx: Tx) -> World:
     people = seed_people(tx)
     pudong_admin = make_user(tx, "pudong_admin", "admin", "310115")
     pudong_drawer = make_user(tx, "pudong_drawer", "bureau", "310115", permissions=("draw.run",))
@@ -80,7 +118,9 @@ def world(runtime: Runtime, tx: Tx) -> World:
 
     minhang_token = users_repo.tokens_of(tx.session, people.minhang.id, "api")[0]
     casework_ids = casework_world(tx, runtime, people)
+    detect_ids = detect_world(tx, people)
     field_ids = field_world(tx, runtime, people)
+    credit_ids = credit_world(tx, people)
     tx.session.commit()
     client = TestClient(create_app(runtime))
     return World(
@@ -94,7 +134,9 @@ def world(runtime: Runtime, tx: Tx) -> World:
             "minhang_token": minhang_token.id,
             "mh_draw": mh_draw.id,
             **casework_ids,
+            **detect_ids,
             **field_ids,
+            **credit_ids,
         },
     )
 
@@ -317,8 +359,11 @@ CASES.update(REGISTER_CASES)
 CASES.update(DRAW_CASES)
 
 CASES.update(INGEST_CASES)  # tests/ingest/test_ingest_isolation.py
+CASES.update(REVIEW_CASES)  # tests/review/test_review_isolation.py
 CASES.update(CASEWORK_CASES)  # tests/casework/test_casework_isolation.py
+CASES.update(DETECT_CASES)  # tests/detect/test_detect_isolation.py
 CASES.update(FIELD_CASES)  # tests/field/test_field_isolation.py
+CASES.update(CREDIT_CASES)  # tests/credit/test_credit_isolation.py
 
 
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:
@@ -362,11 +407,11 @@ def test_cross_tenant(route: tuple[str, str], world: World) -> None:
 
 
 @pytest.mark.parametrize("route", sorted(CASES), ids=lambda r: f"{r[0]} {r[1]}")
-def test_anonymous_is_refused(route: tuple[str, str], runtime: Runtime) -> None:
+def test_anonymous_is_refused(route: tuple[str, str], world: World) -> None:
     method, path = route
     concrete = path.replace("{username}", "x").replace("{permission}", "draw.run")
     concrete = re.sub(r"\{[a-z_]+\}", "1", concrete)  # every other path parameter
-    client = TestClient(create_app(runtime))
+    client = TestClient(world.client.app)  # a fresh cookie jar: nobody logged in
     r = client.request(method, concrete, follow_redirects=False, json={} if method != "GET" else None)
     if path.startswith("/api/"):
         assert r.status_code == 401, (route, r.status_code, r.text)

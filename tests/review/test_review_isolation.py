@@ -129,10 +129,16 @@ def case_runs(w: World) -> None:
     body = {"from": "2024-03-01", "to": "2024-03-01", "outlet_id": ids["b"]}
     assert w.client.post("/api/v1/review/runs", json=body, headers=w.h["pudong"]).status_code == 404
     assert _denied(w.client.post("/api/v1/review/runs", json=body, headers=w.h["ent_a"]).status_code)
-    r = w.client.post(
-        "/api/v1/review/runs", json={"from": "2024-03-01", "to": "2024-03-01"}, headers=w.h["pudong"]
-    )
-    assert r.status_code == 200 and r.json()["outlets"] == 1
+    counts = {}
+    for user in ("pudong", "minhang", "city"):
+        r = w.client.post(
+            "/api/v1/review/runs", json={"from": "2024-03-01", "to": "2024-03-01"}, headers=w.h[user]
+        )
+        assert r.status_code == 200, r.text
+        counts[user] = r.json()["outlets"]
+    # A district's run covers its own outlets only: the city's covers both districts' and no more.
+    assert counts["pudong"] >= 1 and counts["minhang"] >= 1
+    assert counts["city"] == counts["pudong"] + counts["minhang"]
 
 
 def case_page_queue(w: World) -> None:

@@ -138,6 +138,15 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
         )
     },
     **{
+        route: "tests/detect/test_api.py::test_api_writes_are_audited"
+        for route in (
+            ("POST", "/api/v1/clues/{clue_id}/transitions"),
+            ("POST", "/api/v1/clues/{clue_id}/case"),
+            ("POST", "/clues/{clue_id}/transitions"),
+            ("POST", "/clues/{clue_id}/case"),
+        )
+    },
+    **{
         route: "tests/casework/test_api.py::test_api_writes_are_audited"
         for route in (
             ("POST", "/api/v1/cases"),
@@ -160,6 +169,39 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
     },
     # tests/field/test_api.py asserts each route's audit entry per X-Request-ID (FIELD_WRITES there).
     **dict.fromkeys(FIELD_WRITES, "tests/field/test_api.py::test_api_writes_are_audited"),
+    **{
+        route: "tests/review/test_review_api.py::test_api_writes_are_audited"
+        for route in (
+            ("POST", "/api/v1/review/outlets/{outlet_id}/marks"),
+            ("POST", "/api/v1/review/outlets/{outlet_id}/actions"),
+            ("POST", "/api/v1/review/outlets/{outlet_id}/levels"),
+            ("POST", "/api/v1/review/outlets/{outlet_id}/suspects"),
+            ("POST", "/api/v1/review/layers/{layer_id}/decision"),
+            ("POST", "/api/v1/review/layers/{layer_id}/withdraw"),
+            ("POST", "/api/v1/review/layers/{layer_id}/resolve"),
+            ("POST", "/api/v1/review/self-monitoring"),
+            ("POST", "/api/v1/review/runs"),
+            ("POST", "/review/outlets/{outlet_id}/action"),
+            ("POST", "/review/layers/{layer_id}/decision"),
+        )
+    },
+    **{
+        route: "tests/credit/test_api.py::test_api_writes_are_audited"
+        for route in (
+            ("POST", "/api/v1/credit/schemes/{scheme}"),
+            ("POST", "/api/v1/credit/runs"),
+            ("POST", "/api/v1/credit/runs/{run_id}/publish"),
+            ("POST", "/api/v1/credit/evaluations/{evaluation_id}/self-assessment"),
+            ("POST", "/api/v1/credit/evaluations/{evaluation_id}/objections"),
+            ("POST", "/api/v1/credit/objections/{objection_id}/decision"),
+            ("POST", "/api/v1/credit/findings"),
+            ("POST", "/api/v1/credit/filings"),
+            ("POST", "/api/v1/credit/filings/{filing_id}/changes"),
+            ("POST", "/api/v1/credit/service-records"),
+            ("POST", "/api/v1/credit/enterprises/{enterprise_id}/class"),
+            ("POST", "/credit/schemes/{scheme}"),
+        )
+    },
 }
 
 

@@ -21,6 +21,10 @@ from huanjian.access import service as access
 from huanjian.access.policy import Principal
 from huanjian.casework import states as case_states
 from huanjian.core.tx import Tx
+from huanjian.credit.pages import LABELS as CREDIT_LABELS
+from huanjian.detect.clues import _severity as _clue_severity
+from huanjian.detect.models import STATUSES as CLUE_STATUSES
+from huanjian.detect.service import CATEGORIES as CLUE_CATEGORIES
 from huanjian.draw import states as draw_states
 from huanjian.web import i18n
 from huanjian.web.templating import NAV
@@ -62,6 +66,10 @@ def _dynamic() -> list[str]:
         *DRAW_STATES,
         *CASE_STATES,
         *CASE_SOURCES,
+        *CREDIT_LABELS,
+        *CLUE_STATUSES,
+        *CLUE_CATEGORIES,
+        *{_clue_severity(x) for x in (0.0, 0.5, 1.0)},
     ]
 
 

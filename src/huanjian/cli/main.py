@@ -8,6 +8,7 @@ from huanjian import __version__
 from huanjian.cli import audit, db, serve, users
 from huanjian.cli import ingest as ingest_cli
 from huanjian.cli.casework import campaign_app, case_app
+from huanjian.cli.credit import app as credit_app
 from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
 from huanjian.cli.register import app as register_app
@@ -29,6 +30,7 @@ app.add_typer(case_app, name="case")
 app.add_typer(campaign_app, name="campaign")
 app.add_typer(compare_app, name="compare")
 app.add_typer(detect_app, name="detect")
+app.add_typer(credit_app, name="credit")
 app.add_typer(draw_app, name="draw")
 app.add_typer(geo_app, name="jurisdictions")
 app.add_typer(hj212_app, name="hj212")

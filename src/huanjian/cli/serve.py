@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
-from huanjian.demo import register_seed, seed
+from huanjian.demo import register_seed, review_seed, seed
 from huanjian.field import demo as field_demo
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
@@ -113,6 +113,9 @@ def demo(
     port: int = typer.Option(8000, help="Port."),
     tls: bool = typer.Option(False, "--tls", help="Serve HTTPS with a self-signed certificate."),
     no_serve: bool = typer.Option(False, "--no-serve", help="Only migrate and seed, then exit."),
+    history: int = typer.Option(
+        0, "--history", min=0, help="Days of simulated minute data with falsification tricks, then detection."
+    ),
 ) -> None:
     """Migrate, seed demo data and users, then start server and worker and print the address."""
     rt = runtime()
@@ -126,11 +129,24 @@ def demo(
         created = seed.seed_users(tx)
     with rt.tx(ctx) as tx:
         field_report = field_demo.seed_field(tx)
+    with rt.tx(ctx) as tx, console.status("backfilling and reviewing demo readings…"):
+        review_report = review_seed.seed_review(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
     console.print(f"register (created+changed): {register_report.summary()}")
     console.print(f"field: {field_report}")
+    console.print(f"review: {review_report.summary()}")
+    if history:
+        from huanjian.demo import detect_seed
+
+        with console.status(f"simulating {history} days of minute data with tricks, then detecting…"):
+            hist = detect_seed.inject(rt, history)
+        console.print(
+            f"history: {hist.frames} frames from {hist.loggers} loggers in {hist.seconds_write:.0f} s, "
+            f"detection {hist.seconds_detect:.0f} s; falsification clues by trick {hist.found}"
+            + (f"; not found: {', '.join(hist.missing())}" if hist.missing() else "")
+        )
     certfile = keyfile = None
     if tls:
         from huanjian.demo.tls import self_signed

@@ -15,6 +15,10 @@ from huanjian.audit import api as audit_api
 from huanjian.audit import pages as audit_pages
 from huanjian.casework import api as casework_api
 from huanjian.casework import pages as casework_pages
+from huanjian.credit import api as credit_api
+from huanjian.credit import pages as credit_pages
+from huanjian.detect import api as detect_api
+from huanjian.detect import pages as detect_pages
 from huanjian.draw import api as draw_api
 from huanjian.draw import pages as draw_pages
 from huanjian.field import api as field_api
@@ -28,6 +32,8 @@ from huanjian.notify import api as notify_api
 from huanjian.notify import pages as notify_pages
 from huanjian.register import api as register_api
 from huanjian.register import pages as register_pages
+from huanjian.review import api as review_api
+from huanjian.review import pages as review_pages
 from huanjian.web import pages as shell_pages
 
 API_ROUTERS: list[APIRouter] = [
@@ -41,7 +47,11 @@ API_ROUTERS: list[APIRouter] = [
     register_api.router,
     ingest_api.router,
     casework_api.router,
+    detect_api.router,
     field_api.router,
+    credit_api.router,
+    credit_api.public_router,
+    review_api.router,
 ]
 
 PAGE_ROUTERS: list[APIRouter] = [
@@ -54,7 +64,10 @@ PAGE_ROUTERS: list[APIRouter] = [
     register_pages.router,
     ingest_pages.router,
     casework_pages.router,
+    detect_pages.router,
     field_pages.router,
+    credit_pages.router,
+    review_pages.router,
 ]
 
 # (method, path) of routes reachable without logging in. Published information
@@ -77,5 +90,8 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("GET", "/api/v1/public/draws"),
         ("GET", "/api/v1/public/draws/{draw_id}"),
         ("GET", "/api/v1/public/draws/{draw_id}/verify"),
+        # Published credit grades and the red / poor lists (published evaluations only).
+        ("GET", "/public/credit"),
+        ("GET", "/api/v1/public/credit"),
     }
 )
