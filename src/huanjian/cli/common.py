@@ -6,6 +6,7 @@ import functools
 import getpass
 import json
 from collections.abc import Callable
+from datetime import date
 from typing import Any, ParamSpec, TypeVar
 
 import typer
@@ -14,7 +15,7 @@ from rich.console import Console
 from huanjian.access.policy import Principal
 from huanjian.core.context import ActionContext
 from huanjian.core.runtime import Runtime
-from huanjian.errors import HuanjianError
+from huanjian.errors import HuanjianError, ValidationError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -59,6 +60,16 @@ def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
             raise typer.Exit(exc.exit_code) from exc
 
     return wrapper
+
+
+def cst_day(text: str, field: str) -> date:
+    """A ``--from``/``--to`` option given as a China Standard Time day."""
+    try:
+        return date.fromisoformat(text[:10])
+    except ValueError:
+        raise ValidationError(
+            f"--{field}: expected YYYY-MM-DD (a CST day), got {text!r}", field=field
+        ) from None
 
 
 def print_json(value: Any) -> None:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from huanjian.cli.common import console, handle_errors, operator, print_json, runtime
+from huanjian.cli.common import console, cst_day, handle_errors, operator, print_json, runtime
 from huanjian.errors import ValidationError
 from huanjian.review import export as review_export
 from huanjian.review import jobs as _jobs  # noqa: F401 — registers review.recompute
@@ -18,15 +17,6 @@ from huanjian.review import selfmon, service
 app = typer.Typer(
     help="Data review (数据审核): review runs, exports, self-monitoring results.", no_args_is_help=True
 )
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise ValidationError(
-            f"--{field}: expected YYYY-MM-DD (a CST day), got {text!r}", field=field
-        ) from None
 
 
 @app.command("run")
@@ -39,7 +29,7 @@ def run(
     """Review the readings of whole CST days and store the figures (idempotent)."""
     rt = runtime()
     principal, ctx = operator()
-    start, end = _day(from_, "from"), _day(to, "to")
+    start, end = cst_day(from_, "from"), cst_day(to, "to")
     with Progress(
         TextColumn("[bold]review[/bold] outlet {task.fields[outlet]}"),
         BarColumn(),
@@ -78,7 +68,7 @@ def export(
     principal, ctx = operator()
     with rt.tx(ctx, readonly=True) as tx:
         items = review_export.rows(
-            tx, principal, period, _day(from_, "from"), _day(to, "to"), outlet_id=outlet
+            tx, principal, period, cst_day(from_, "from"), cst_day(to, "to"), outlet_id=outlet
         )
         chunks = review_export.to_csv(items) if fmt == "csv" else review_export.to_json(items)
         handle = output.open("w", encoding="utf-8", newline="") if output else sys.stdout

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from huanjian.cli.common import console, handle_errors, operator, runtime
+from huanjian.cli.common import console, cst_day, handle_errors, operator, runtime
 from huanjian.detect import catalogue, service
 from huanjian.detect import jobs as _jobs  # noqa: F401 — registers detect.run
 from huanjian.detect.evaluate import evaluate, table
@@ -22,15 +21,6 @@ app = typer.Typer(help="Detection of abnormal and falsified monitoring data (clu
 @app.callback()
 def _main() -> None:
     """Detection of abnormal and falsified monitoring data (clues)."""
-
-
-def _day(text: str, field: str) -> date:
-    try:
-        return date.fromisoformat(text[:10])
-    except ValueError:
-        raise ValidationError(
-            f"--{field}: expected YYYY-MM-DD (a CST day), got {text!r}", field=field
-        ) from None
 
 
 @app.command("run")
@@ -58,7 +48,7 @@ def run_cmd(
 
         with rt.tx(ctx) as tx:
             report = service.run(
-                tx, principal, _day(from_, "from"), _day(to, "to"), outlet_id=outlet, progress=tick
+                tx, principal, cst_day(from_, "from"), cst_day(to, "to"), outlet_id=outlet, progress=tick
             )
     r = report
     console.print(
@@ -91,8 +81,8 @@ def export_cmd(
             category=category,
             status=status or None,
             outlet_id=outlet,
-            start_day=_day(from_, "from"),
-            end_day=_day(to, "to"),
+            start_day=cst_day(from_, "from"),
+            end_day=cst_day(to, "to"),
             limit=None,
         )
         items = [service.export_dict(r) for r in reversed(rows)]
