@@ -13,6 +13,7 @@ from huanjian.access.policy import Principal
 from huanjian.casework.files import FileStore
 from huanjian.core.tx import Tx
 from huanjian.errors import Conflict, NotFound, ValidationError
+from huanjian.field import repository as field_repository
 from huanjian.field import service as field
 from huanjian.field.models import CustodyLink, FieldEvent
 from huanjian.settings import Settings
@@ -82,7 +83,7 @@ def test_device_and_server_time_are_both_kept(fw: FieldWorld, tx: Tx, settings: 
     assert e is not None and e.device_time is not None
     assert e.device_time.isoformat() == "2026-03-02T00:30:00+00:00"
     assert e.server_time > e.device_time and e.hash == field.event_hash(
-        field.repository.get_record(tx.session, rec), e
+        field_repository.get_record(tx.session, rec), e
     )  # type: ignore[arg-type]
 
 
