@@ -54,3 +54,31 @@ def test_naive_datetime_is_not_stored(tx: Tx) -> None:
     with pytest.raises(StatementError, match="naive"):
         tx.session.flush()
     tx.session.rollback()
+
+
+def test_cst_day_start_is_utc_16_00_the_day_before() -> None:
+    from datetime import date
+
+    from huanjian.core.time import cst_day_start
+
+    assert cst_day_start(date(2026, 3, 2)) == datetime(2026, 3, 1, 16, 0, tzinfo=UTC)
+
+
+@given(st.dates(), st.integers(min_value=0, max_value=400), st.integers(min_value=1, max_value=62))
+def test_day_slices_cover_the_range_exactly(first: object, span: int, max_days: int) -> None:
+    from datetime import date
+
+    from huanjian.core.time import day_slices
+
+    assert isinstance(first, date)
+    if first > date(9000, 1, 1):
+        return
+    last = first + timedelta(days=span)
+    slices = list(day_slices(first, last, max_days))
+    assert all(1 <= n <= max_days for _, n in slices)
+    day = first
+    for start, n in slices:  # contiguous, no gap, no overlap
+        assert start == day
+        day += timedelta(days=n)
+    assert day == last + timedelta(days=1)
+    assert list(day_slices(last, first - timedelta(days=1), max_days)) == []

@@ -7,7 +7,8 @@ needs no tz database.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta, timezone
 
 CST = timezone(timedelta(hours=8), "CST")
 
@@ -38,3 +39,18 @@ def parse_local(text: str, offset_hours: float = 8.0) -> datetime:
     if naive.tzinfo is not None:
         return naive.astimezone(UTC)
     return naive.replace(tzinfo=timezone(timedelta(hours=offset_hours))).astimezone(UTC)
+
+
+def cst_day_start(day: date) -> datetime:
+    """The UTC instant at which China Standard Time day ``day`` begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=CST).astimezone(UTC)
+
+
+def day_slices(first: date, last: date, max_days: int) -> Iterator[tuple[date, int]]:
+    """Consecutive runs ``(start, n_days)`` of at most ``max_days`` covering ``first``..``last`` inclusive;
+    long recomputations (review, detection) read and write one slice at a time."""
+    day = first
+    while day <= last:
+        n = min(max_days, (last - day).days + 1)
+        yield day, n
+        day += timedelta(days=n)

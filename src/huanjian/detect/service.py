@@ -39,7 +39,7 @@ import numpy as np
 
 from huanjian.access.policy import Principal, authorize, check_visible
 from huanjian.core.scope import Scope
-from huanjian.core.time import to_cst, utcnow
+from huanjian.core.time import cst_day_start, day_slices, to_cst, utcnow
 from huanjian.core.tx import Tx
 from huanjian.detect import catalogue, secondary
 from huanjian.detect import repository as repo
@@ -51,7 +51,6 @@ from huanjian.detect.models import TRANSITIONS, UNTOUCHED, DetectClue, DetectClu
 from huanjian.detect.rules import Rules, load
 from huanjian.errors import Conflict, NotFound, ValidationError
 from huanjian.review import repository as review_repo
-from huanjian.review.service import cst_day_start
 
 SLICE_DAYS = 31
 CHART_POINTS = 1440  # at most this many points per series in a clue's chart
@@ -98,11 +97,8 @@ class RunReport:
 
 
 def _slices(start_day: date, end_day: date) -> Iterator[tuple[datetime, datetime]]:
-    day = start_day
-    while day <= end_day:
-        last = min(end_day, day + timedelta(days=SLICE_DAYS - 1))
-        yield cst_day_start(day), cst_day_start(last + timedelta(days=1))
-        day = last + timedelta(days=1)
+    for day, n in day_slices(start_day, end_day, SLICE_DAYS):
+        yield cst_day_start(day), cst_day_start(day + timedelta(days=n))
 
 
 def run(

@@ -21,7 +21,7 @@ from typing import Any
 from sqlalchemy import select
 
 from huanjian.access.policy import Principal, authorize
-from huanjian.core.time import iso_cst
+from huanjian.core.time import cst_day_start, iso_cst
 from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.review import repository as repo
@@ -59,10 +59,8 @@ def rows(
     authorize(principal, "review.read")
     if period not in ("hour", "day", "month"):
         raise ValidationError("period must be hour, day or month", field="period")
-    start = service.cst_day_start(
-        date(start_day.year, start_day.month, 1) if period == "month" else start_day
-    )
-    end = service.cst_day_start(end_day) + timedelta(days=1)
+    start = cst_day_start(date(start_day.year, start_day.month, 1) if period == "month" else start_day)
+    end = cst_day_start(end_day) + timedelta(days=1)
     scope = service._scope(tx, principal)
     ids = (
         repo.outlet_ids(tx.session, scope)

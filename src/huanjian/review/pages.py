@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from huanjian.core.time import CST, utcnow
+from huanjian.core.time import CST, cst_day_start, utcnow
 from huanjian.review import layers, service, views
 from huanjian.review import repository as repo
 from huanjian.web.deps import PrincipalDep, TxDep
@@ -73,9 +73,7 @@ def outlet_page(
             shade.append([h["t"], (t + timedelta(hours=1)).isoformat(), "rgba(158,158,158,0.12)"])
     minutes: list[list[Any]] = []
     if pollutant and (end - start).days < 2:
-        r = repo.readings(
-            tx.session, info, service.cst_day_start(start), service.cst_day_start(end) + timedelta(days=1)
-        )
+        r = repo.readings(tx.session, info, cst_day_start(start), cst_day_start(end) + timedelta(days=1))
         if pollutant in r.pollutants:
             idx = r.pollutants.index(pollutant)
             for s, t, v in zip(r.series.tolist(), r.times_s.tolist(), r.values.tolist(), strict=True):

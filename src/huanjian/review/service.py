@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from huanjian.access.policy import Principal, authorize
 from huanjian.core.scope import Scope
-from huanjian.core.time import CST, utcnow
+from huanjian.core.time import CST, cst_day_start, day_slices, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.review import repository as repo
@@ -51,10 +51,6 @@ from huanjian.review.rules.typed import ValidityRules, select_validity
 
 SLICE_DAYS = 31
 LEVEL_RANK = {name: i for i, name in enumerate(LEVELS)}
-
-
-def cst_day_start(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=CST).astimezone(UTC)
 
 
 def days_between(start: date, end: date) -> int:
@@ -413,9 +409,7 @@ def recompute(
         return report
     start_day, end_day = _expand_for_events(tx.session, outlet_id, start_day, end_day)
     months: set[date] = set()
-    day = start_day
-    while day <= end_day:
-        n = min(SLICE_DAYS, days_between(day, end_day))
+    for day, n in day_slices(start_day, end_day, SLICE_DAYS):
         rv, _ = compute(tx.session, info, day, n)
         start, end = cst_day_start(day), cst_day_start(day) + timedelta(days=n)
         r = ReviewResult
@@ -444,7 +438,6 @@ def recompute(
         report.days += n
         report.hours += n * 24
         months |= {date((day + timedelta(days=j)).year, (day + timedelta(days=j)).month, 1) for j in range(n)}
-        day += timedelta(days=n)
     _months(tx.session, info, months, now)
     selfmon.refresh(tx.session, info.id, cst_day_start(start_day), cst_day_start(end_day) + timedelta(days=1))
     state = tx.session.get(ReviewState, info.id)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 
 from huanjian.access.policy import Principal, authorize
 from huanjian.core.scope import jurisdiction_filter
-from huanjian.core.time import CST, utcnow
+from huanjian.core.time import CST, cst_day_start, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.ingest.models import IngestLogger
@@ -41,8 +41,8 @@ def series(
 ) -> dict[str, Any]:
     """Stored hourly figures of an outlet (or, with ``as_of``, recomputed as they stood then)."""
     info = service.outlet_for(tx, principal, outlet_id)
-    start = service.cst_day_start(start_day)
-    end = service.cst_day_start(end_day) + timedelta(days=1)
+    start = cst_day_start(start_day)
+    end = cst_day_start(end_day) + timedelta(days=1)
     if as_of is not None:
         rows = [
             r
