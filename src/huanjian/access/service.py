@@ -13,7 +13,6 @@ from huanjian.access.models import AuthToken, User, UserPermission
 from huanjian.access.passwords import hash_password, verify_password
 from huanjian.access.policy import Principal, authorize, check_visible
 from huanjian.access.roles import OUTSIDE_ROLES, PERSON_PERMISSIONS, ROLES, STAFF_ROLES
-from huanjian.core.scope import in_subtree
 from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import AuthenticationError, Conflict, NotFound, PermissionDenied, ValidationError
@@ -220,9 +219,8 @@ def resolve_token(tx: Tx, secret: str, kind: str) -> User:
     return token.user
 
 
-def revoke_token(tx: Tx, secret: str) -> None:
-    token = repository.token_by_hash(tx.session, _digest(secret))
-    if token is None or token.revoked_at is not None:
+def _revoke(tx: Tx, token: AuthToken) -> None:
+    if token.revoked_at is not None:
         return
     token.revoked_at = utcnow()
     tx.audit(
@@ -235,22 +233,15 @@ def revoke_token(tx: Tx, secret: str) -> None:
     )
 
 
+def revoke_token(tx: Tx, secret: str) -> None:
+    token = repository.token_by_hash(tx.session, _digest(secret))
+    if token is not None:
+        _revoke(tx, token)
+
+
 def revoke_token_by_id(tx: Tx, actor: Principal, token_id: int) -> None:
-    tokens = [t for t in repository.tokens_of(tx.session, actor.user_id or -1) if t.id == token_id]
-    if not tokens:
+    """The caller's own token only: another person's id is reported as not found."""
+    token = next((t for t in repository.tokens_of(tx.session, actor.user_id or -1) if t.id == token_id), None)
+    if token is None:
         raise NotFound(f"token {token_id} not found")
-    token = tokens[0]
-    if token.revoked_at is None:
-        token.revoked_at = utcnow()
-        tx.audit(
-            f"token.revoke.{token.kind}",
-            "auth_token",
-            token.id,
-            after={"prefix": token.prefix},
-            jurisdiction_code=token.user.jurisdiction_code,
-            organisation_id=token.user.organisation_id,
-        )
-
-
-def in_jurisdiction(user: User, root: str) -> bool:
-    return in_subtree(user.jurisdiction_code, root)
+    _revoke(tx, token)
