@@ -13,34 +13,9 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from decimal import Decimal
 
-from huanjian.hj212 import decode, decode_many, encode
-
-CODES = ["a21026", "a21002", "a34013", "a19001", "a01011", "a01012", "a01013", "a01014", "a00000"]
-
-
-def typical_2051(seed: int) -> bytes:
-    items = {}
-    for i, code in enumerate(CODES):
-        base = 1 + (seed * 7919 + i * 104729) % 50000 / 100
-        items[code] = {
-            "Avg": Decimal(f"{base:.3f}"),
-            "Min": Decimal(f"{base * 0.9:.3f}"),
-            "Max": Decimal(f"{base * 1.1:.3f}"),
-            "Flag": "N",
-        }
-    minute = seed % 60
-    return encode(
-        qn=f"2024030112{minute:02d}00{seed % 1000:03d}",
-        st="31",
-        cn="2051",
-        pw="123456",
-        mn="010000A8900016F000169DC0",
-        ack=True,
-        params={"DataTime": f"2024030112{minute:02d}00"},
-        items=items,
-    )
+from huanjian.hj212 import decode, decode_many
+from huanjian.hj212.samples import typical_2051
 
 
 def main() -> None:
