@@ -15,6 +15,7 @@ from huanjian.geo import models as geo_models
 from huanjian.ingest import models as ingest_models
 from huanjian.jobs import models as jobs_models
 from huanjian.notify import models as notify_models
+from huanjian.power import models as power_models
 from huanjian.register import models as register_models
 from huanjian.review import models as review_models
 
@@ -33,6 +34,7 @@ __all__ = [
     "jobs_models",
     "metadata",
     "notify_models",
+    "power_models",
     "register_models",
     "review_models",
 ]

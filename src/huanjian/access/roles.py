@@ -134,3 +134,13 @@ CAPABILITIES.update(
         "clues.run": frozenset({"admin", "bureau", "station"}),
     }
 )
+
+# Electricity monitoring (issue 4): meters are register configuration (bureau); the
+# feed is uploaded by the bureau, the enterprise itself or the contractor serving it.
+CAPABILITIES.update(
+    {
+        "power.read": frozenset(ROLES),
+        "power.write": frozenset({"admin", "bureau"}),
+        "power.import": frozenset({"admin", "bureau", "station", "enterprise", "contractor"}),
+    }
+)

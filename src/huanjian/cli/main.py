@@ -11,6 +11,7 @@ from huanjian.cli.casework import campaign_app, case_app
 from huanjian.cli.credit import app as credit_app
 from huanjian.cli.draw import app as draw_app
 from huanjian.cli.geo import app as geo_app
+from huanjian.cli.power import app as power_app
 from huanjian.cli.register import app as register_app
 from huanjian.cli.review import app as review_app
 from huanjian.detect.cli import app as detect_app
@@ -37,6 +38,7 @@ app.add_typer(hj212_app, name="hj212")
 app.add_typer(ingest_cli.loggers_app, name="loggers")
 app.add_typer(ingest_cli.readings_app, name="readings")
 app.add_typer(ingest_cli.simulate_app, name="simulate")
+app.add_typer(power_app, name="power")
 app.add_typer(register_app, name="register")
 app.add_typer(review_app, name="review")
 app.command()(serve.serve)

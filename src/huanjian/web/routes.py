@@ -30,6 +30,8 @@ from huanjian.jobs import api as jobs_api
 from huanjian.jobs import pages as jobs_pages
 from huanjian.notify import api as notify_api
 from huanjian.notify import pages as notify_pages
+from huanjian.power import api as power_api
+from huanjian.power import pages as power_pages
 from huanjian.register import api as register_api
 from huanjian.register import pages as register_pages
 from huanjian.review import api as review_api
@@ -46,6 +48,7 @@ API_ROUTERS: list[APIRouter] = [
     draw_api.public_router,
     register_api.router,
     ingest_api.router,
+    power_api.router,
     casework_api.router,
     detect_api.router,
     field_api.router,
@@ -63,6 +66,7 @@ PAGE_ROUTERS: list[APIRouter] = [
     draw_pages.router,
     register_pages.router,
     ingest_pages.router,
+    power_pages.router,
     casework_pages.router,
     detect_pages.router,
     field_pages.router,

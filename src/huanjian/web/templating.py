@@ -37,6 +37,7 @@ NAV: list[dict[str, Any]] = [
     {"key": "home", "href": "/", "label": "Home"},
     {"key": "register", "href": None, "label": "Source register"},
     {"key": "ingest", "href": None, "label": "Monitoring data"},
+    {"key": "power", "href": None, "label": "Electricity monitoring"},
     {"key": "review", "href": None, "label": "Data review"},
     {"key": "detect", "href": None, "label": "Clues"},
     {"key": "casework", "href": None, "label": "Cases"},
