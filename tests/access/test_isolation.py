@@ -39,6 +39,7 @@ from tests.draw.test_draw_isolation import DRAW_CASES
 from tests.factories import bearer, make_user, seed_people
 from tests.field.test_field_isolation import FIELD_CASES, field_world
 from tests.ingest.test_ingest_isolation import INGEST_CASES
+from tests.power.test_power_isolation import POWER_CASES
 from tests.register.test_register_isolation import REGISTER_CASES
 from tests.review.test_review_isolation import REVIEW_CASES
 
@@ -364,6 +365,7 @@ CASES.update(CASEWORK_CASES)  # tests/casework/test_casework_isolation.py
 CASES.update(DETECT_CASES)  # tests/detect/test_detect_isolation.py
 CASES.update(FIELD_CASES)  # tests/field/test_field_isolation.py
 CASES.update(CREDIT_CASES)  # tests/credit/test_credit_isolation.py
+CASES.update(POWER_CASES)  # tests/power/test_power_isolation.py
 
 
 def _methods(route: APIRoute | Route, prefix: str) -> set[tuple[str, str]]:

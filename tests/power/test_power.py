@@ -201,3 +201,34 @@ def test_pages_list_meters_and_show_feed_errors_by_row(
     assert ok.status_code == 200
     detail = c.get(f"/power/{w.meter_a}", params={"days": 62}, headers=h["pudong"])
     assert detail.status_code == 200 and "M1" in detail.text
+
+
+POWER_WRITES = (
+    ("POST", "/api/v1/power/meters"),
+    ("POST", "/api/v1/power/feed"),
+    ("POST", "/power/feed"),
+)
+
+
+def test_api_writes_are_audited(
+    client: tuple[TestClient, dict[str, dict[str, str]]], tx: Tx, world: tuple[People, PowerWorld]
+) -> None:
+    c, h = client
+    meter = {"credit_code": A_CODE, "facility_code": "MF0001", "meter_code": "M7", "quantity": "energy_kwh"}
+    calls = {
+        ("POST", "/api/v1/power/meters"): lambda hh: c.post("/api/v1/power/meters", json=meter, headers=hh),
+        ("POST", "/api/v1/power/feed"): lambda hh: c.post(
+            "/api/v1/power/feed", files={"file": ("a.csv", feed(row()), "text/csv")}, headers=hh
+        ),
+        ("POST", "/power/feed"): lambda hh: c.post(
+            "/power/feed", files={"file": ("b.csv", feed(row(value="9")), "text/csv")}, headers=hh
+        ),
+    }
+    assert set(calls) == set(POWER_WRITES)
+    for route, call in calls.items():
+        rid = f"power-{route[1]}"
+        r = call({**h["pudong"], "X-Request-ID": rid})
+        assert r.status_code < 400, (route, r.text)
+        tx.session.expire_all()
+        actions = tx.session.scalars(select(AuditEntry.action).where(AuditEntry.request_id == rid)).all()
+        assert actions and all(a.startswith("power.") for a in actions), (route, actions)

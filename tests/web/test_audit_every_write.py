@@ -25,6 +25,7 @@ from huanjian.web.routes import PUBLIC_ROUTES
 from tests.access.test_isolation import app_routes
 from tests.factories import PASSWORD, bearer, make_user, seed_people
 from tests.field.test_api import FIELD_WRITES
+from tests.power.test_power import POWER_WRITES
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,7 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
     },
     # tests/field/test_api.py asserts each route's audit entry per X-Request-ID (FIELD_WRITES there).
     **dict.fromkeys(FIELD_WRITES, "tests/field/test_api.py::test_api_writes_are_audited"),
+    **dict.fromkeys(POWER_WRITES, "tests/power/test_power.py::test_api_writes_are_audited"),
     **{
         route: "tests/review/test_review_api.py::test_api_writes_are_audited"
         for route in (

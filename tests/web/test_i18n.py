@@ -26,6 +26,7 @@ from huanjian.detect.clues import _severity as _clue_severity
 from huanjian.detect.models import STATUSES as CLUE_STATUSES
 from huanjian.detect.service import CATEGORIES as CLUE_CATEGORIES
 from huanjian.draw import states as draw_states
+from huanjian.power.pages import LABELS as POWER_LABELS
 from huanjian.web import i18n
 from huanjian.web.templating import NAV
 from tests.factories import PASSWORD, make_user, seed_geo
@@ -67,6 +68,7 @@ def _dynamic() -> list[str]:
         *CASE_STATES,
         *CASE_SOURCES,
         *CREDIT_LABELS,
+        *POWER_LABELS,
         *CLUE_STATUSES,
         *CLUE_CATEGORIES,
         *{_clue_severity(x) for x in (0.0, 0.5, 1.0)},

@@ -20,6 +20,14 @@ from huanjian.web.templating import register_nav, render
 router = APIRouter(include_in_schema=False)
 register_nav("power", "/power")
 
+# Values the templates translate through a variable (tests/web/test_i18n.py checks them).
+LABELS: tuple[str, ...] = (
+    *(q.en for q in catalogue().quantities.values()),
+    *catalogue().states,
+    "treatment",
+    "production",
+)
+
 
 def _rows(tx: Tx, principal: Principal) -> list[dict[str, Any]]:
     meters = service.list_meters(tx, principal)
