@@ -22,6 +22,7 @@ from huanjian.core.time import parse_local, utcnow
 from huanjian.errors import ValidationError
 from huanjian.ingest import service
 from huanjian.ingest.gateway import Gateway, GatewayConfig
+from huanjian.ingest.jobs import retention_cutoff
 
 readings_app = typer.Typer(
     help="Stored HJ 212 readings: export, purge of old raw frames.", no_args_is_help=True
@@ -175,7 +176,7 @@ def purge_raw(
     rt = runtime()
     _, ctx = operator()
     keep = years if years is not None else rt.settings.ingest_raw_retention_years
-    before = utcnow() - timedelta(days=round(365.25 * keep))
+    before = retention_cutoff(keep)
     with rt.tx(ctx) as tx:
         n = service.purge_raw(tx, before)
     console.print(f"deleted {n} raw frames received before {before.isoformat()}", highlight=False)

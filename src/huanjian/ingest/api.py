@@ -17,6 +17,7 @@ from huanjian.access.policy import Principal, authorize
 from huanjian.core.time import ensure_utc
 from huanjian.errors import ValidationError
 from huanjian.ingest import commands, repository, service
+from huanjian.ingest import jobs as _jobs  # noqa: F401 — registers ingest.purge_raw (daily)
 from huanjian.ingest.models import IngestCommand, IngestFrame
 from huanjian.ingest.schemas import (
     CommandIn,
