@@ -106,8 +106,12 @@ def test_demo_seeds_without_serving(cli_env: Path, runner: CliRunner) -> None:
     code, out = _run(runner, "demo", "--no-serve")
     assert code == 0, out
     assert "huanjian-demo" in out and "http://127.0.0.1:8000/" in out
+    assert "electricity: 4 meters, 192 readings stored, 0 already there" in out
     code, out = _run(runner, "demo", "--no-serve")  # idempotent
     assert code == 0 and "demo users: 0 new" in out
+    assert "electricity: 4 meters, 0 readings stored, 192 already there" in out
+    code, out = _run(runner, "power", "meter", "list", "--json")
+    assert code == 0 and len(json.loads(out)) == 4
     code, out = _run(runner, "users", "list", "--json")
     assert {json.loads(line)["username"] for line in out.strip().splitlines()} >= {"admin", "city", "pudong"}
 
