@@ -187,7 +187,10 @@ def test_excluded_letters_are_rejected(code: str, index: int, letter: str) -> No
         validate_credit_code(code[:index] + letter + code[index + 1 :])
 
 
-@given(credit_codes(), st.integers(min_value=1, max_value=999))
+# A permit number that starts with H9 is the trial rules' placeholder for a unit without a
+# credit code (its own grammar, tested below), so generated codes with that prefix are
+# not credit-code permit numbers (hypothesis found H90000000000010033).
+@given(credit_codes().filter(lambda c: not c.startswith("H9")), st.integers(min_value=1, max_value=999))
 def test_generated_permit_numbers_validate(code: str, sequence: int) -> None:
     result = validate_permit_number(f"{code}{sequence:03d}P")
     assert (result.credit_code, result.sequence, result.kind) == (code, sequence, "permit")
