@@ -25,7 +25,7 @@ from huanjian.casework.models import (
 )
 from huanjian.core.scope import Scope, jurisdiction_filter
 from huanjian.notify.models import Notification
-from huanjian.register.models import Certificate, Organisation, ServiceContract, Staff
+from huanjian.register.models import Certificate, Logger, Organisation, Outlet, ServiceContract, Staff
 
 #: Audit object types that belong to a case's trail (object ids are of that type).
 TRAIL_TYPES = ("case", "case_attachment", "case_assignment", "supervision_order", "inspection_record")
@@ -298,3 +298,16 @@ def audit_trail(session: Session, objects: Mapping[str, Sequence[int]]) -> Seque
 
 def audit_entry(session: Session, entry_id: int) -> AuditEntry | None:
     return session.get(AuditEntry, entry_id)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def monitored_outlets(session: Session, enterprise_id: int) -> Sequence[tuple[int, str]]:
+    """(id, outlet code) of the enterprise's outlets with a data logger: those with automatic data."""
+    stmt = (
+        select(Outlet.id, Outlet.outlet_code)
+        .where(Outlet.enterprise_id == enterprise_id, Outlet.id.in_(select(Logger.outlet_id)))
+        .order_by(Outlet.id)
+    )
+    return [(int(i), str(code)) for i, code in session.execute(stmt)]
