@@ -1,7 +1,8 @@
 """The field section of a case's evidence package (``field/`` in the ZIP): each field
 record with its effective steps, samples and custody chains (re-verified while packing),
-its photos and custody signatures as files, each monitoring report version with the
-signed PDF, and the comparison tests tied to the case.
+each monitoring report version with the signed PDF (re-rendered and compared), and the
+comparison tests tied to the case. Photos and signature images are case attachments
+already (``attachments/`` of the package), named in the record by SHA-256.
 
 Field depends on casework, so this module registers itself with casework's evidence
 package (:func:`huanjian.casework.evidence.register_section`) when it is imported; the
@@ -85,29 +86,9 @@ def section(tx: Tx, actor: Principal, store: FileStore, cf: CaseFile) -> Section
     for record in records:
         view = field.view(tx, actor, record.id)
         out.documents[f"record-{record.number}.json"] = view.as_dict()
-        for photo in view.photos:
-            if photo.get("sha256"):
-                ext = "png" if "png" in str(photo.get("content_type")) else "jpg"
-                out.files.append(
-                    _stored(
-                        store,
-                        f"photos/{photo['sha256'][:12]}.{ext}",
-                        photo["sha256"],
-                        f"照片 {record.number}",
-                    )
-                )
         for smp in view.samples:
             check = field.verify_custody(tx, actor, smp["code"])
             out.checks.append({"what": f"样品流转 custody {smp['code']}", **check})
-            for link in smp["custody"]:
-                out.files.append(
-                    _stored(
-                        store,
-                        f"custody/{smp['code']}-{link['position']}-{link['role']}.png",
-                        link["image_sha256"],
-                        f"交接签名 {smp['code']} {link['role']}",
-                    )
-                )
         out.summary.append(
             (
                 f"现场记录 Field record {record.number}",
