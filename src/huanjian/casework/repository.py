@@ -24,6 +24,7 @@ from huanjian.casework.models import (
     SupervisionOrder,
 )
 from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.core.time import ensure_utc
 from huanjian.notify.models import Notification
 from huanjian.register.models import Certificate, Logger, Organisation, Outlet, ServiceContract, Staff
 
@@ -189,6 +190,20 @@ def orders_scoped(session: Session, scope: Scope, *, open_only: bool = False) ->
     if open_only:
         stmt = stmt.where(SupervisionOrder.state.in_(("issued", "returned")))
     return session.scalars(stmt.order_by(SupervisionOrder.deadline)).all()
+
+
+def next_deadlines(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
+    """Earliest deadline of each case's open supervision orders (cases without one are left out)."""
+    if not case_ids:
+        return {}
+    stmt = (
+        select(SupervisionOrder.case_id, func.min(SupervisionOrder.deadline))
+        .where(
+            SupervisionOrder.case_id.in_(list(case_ids)), SupervisionOrder.state.in_(("issued", "returned"))
+        )
+        .group_by(SupervisionOrder.case_id)
+    )
+    return {int(case_id): ensure_utc(deadline) for case_id, deadline in session.execute(stmt)}
 
 
 def open_orders_due_before(session: Session, moment: datetime) -> Sequence[SupervisionOrder]:

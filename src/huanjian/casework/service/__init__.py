@@ -21,7 +21,9 @@ from huanjian.casework.service.attachments import (
 )
 from huanjian.casework.service.board import (
     Board,
+    EnterpriseCase,
     board,
+    enterprise_cases,
 )
 from huanjian.casework.service.campaigns import (
     create_campaign,
@@ -67,6 +69,7 @@ __all__ = [
     "SIGNER_ROLES",
     "Board",
     "CaseFile",
+    "EnterpriseCase",
     "add_attachment",
     "answer_order",
     "approve_override",
@@ -78,6 +81,7 @@ __all__ = [
     "decide_order",
     "declare_tie",
     "draw_assignment",
+    "enterprise_cases",
     "escalate_orders",
     "get_campaign",
     "get_case",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from huanjian.access.policy import Principal
 from huanjian.casework import kpis as kpis_module
@@ -44,3 +45,16 @@ def board(tx: Tx, actor: Principal) -> Board:
     )
     overdue = [o for o in orders if o.state in states.OPEN_ORDER_STATES and o.deadline < now]
     return Board(cases, result, overdue)
+
+
+@dataclass
+class EnterpriseCase:
+    case: Case
+    next_deadline: datetime | None  # earliest deadline of its open supervision orders
+
+
+def enterprise_cases(tx: Tx, actor: Principal, enterprise_id: int) -> list[EnterpriseCase]:
+    """The enterprise's cases the caller may see (its jurisdiction), newest first."""
+    cases = list_cases(tx, actor, enterprise_id=enterprise_id)
+    deadlines = repository.next_deadlines(tx.session, [c.id for c in cases])
+    return [EnterpriseCase(c, deadlines.get(c.id)) for c in cases]
