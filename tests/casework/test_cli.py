@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
+from sqlalchemy import select
 from typer.testing import CliRunner
 
+from huanjian.casework.files import FileStore
+from huanjian.casework.models import Attachment, CaseStep
 from huanjian.cli.casework import campaign_app, case_app
 from huanjian.cli.common import operator, runtime
 from huanjian.core import migrate
@@ -25,9 +29,24 @@ def test_case_and_campaign_commands(cli_env: Path, runner: CliRunner) -> None:  
         case_app, ["open", "--enterprise", str(ent), "--source", "exceedance", "--title", "超标"]
     )
     assert r.exit_code == 0, r.output
-    assert runner.invoke(case_app, ["act", "1", "accept"]).exit_code == 0
-    r = runner.invoke(case_app, ["act", "1", "reject", "--reason", "x"])
-    assert r.exit_code == 75, r.output  # not from verification: conflict
+    extract = cli_env / "小时数据.csv"
+    extract.write_bytes(b"time,a21026\n2026-11-20T08:00,182.4\n")
+    photo = cli_env / "photo.jpg"
+    photo.write_bytes(b"\xff\xd8\xff jpeg")
+    r = runner.invoke(case_app, ["act", "1", "accept", "--attach", str(extract), "--attach", str(photo)])
+    assert r.exit_code == 0, r.output
+    with rt.tx(ctx, readonly=True) as tx:
+        [step] = [s for s in tx.session.scalars(select(CaseStep)) if s.action == "accept"]
+        stored = {a.name: a for a in tx.session.scalars(select(Attachment))}
+        assert sorted(step.attachment_ids) == sorted(a.id for a in stored.values())
+        assert stored["小时数据.csv"].sha256 == hashlib.sha256(extract.read_bytes()).hexdigest()
+        assert stored["photo.jpg"].content_type == "image/jpeg"
+        store = FileStore(rt.settings.data_dir)
+        assert store.get(stored["photo.jpg"].sha256) == photo.read_bytes()
+    r = runner.invoke(case_app, ["act", "1", "reject", "--reason", "x", "--attach", str(photo)])
+    assert r.exit_code == 75, r.output  # refused: and the file it brought is not kept
+    with rt.tx(ctx, readonly=True) as tx:
+        assert len(tx.session.scalars(select(Attachment)).all()) == 2
     r = runner.invoke(case_app, ["list", "--json"])
     assert json.loads(r.output)[0]["state"] == "verification"
     r = runner.invoke(case_app, ["evidence", "1", "--out", str(cli_env / "e.zip")])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 from datetime import date
 from pathlib import Path
 
@@ -85,14 +86,47 @@ def act(
     action: str,
     reason: str | None = typer.Option(None),
     data: str | None = typer.Option(None, help="JSON object, e.g. the decision or the order."),
+    attach: list[Path] = typer.Option(
+        [],
+        "--attach",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="A file to attach to this step (repeatable); stored by SHA-256, as API attachments are.",
+    ),
+    purpose: str = typer.Option("document", help="Purpose of the attached files (document, photo, …)."),
 ) -> None:
-    """Take one action of the state table (see casework/states.py)."""
+    """Take one action of the state table (see casework/states.py), with its attachments."""
     principal, ctx = operator()
-    with runtime().tx(ctx) as tx:
+    rt = runtime()
+    store = FileStore(rt.settings.data_dir)
+    with rt.tx(ctx) as tx:
+        # Same transaction: a refused action leaves no orphan attachment behind.
+        files = [
+            service.add_attachment(
+                tx,
+                principal,
+                store,
+                case_id,
+                name=path.name,
+                content=path.read_bytes(),
+                content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                purpose=purpose,
+            )
+            for path in attach
+        ]
         case = service.transition(
-            tx, principal, case_id, action, reason=reason, data=json.loads(data or "{}")
+            tx,
+            principal,
+            case_id,
+            action,
+            reason=reason,
+            attachment_ids=[f.id for f in files],
+            data=json.loads(data or "{}"),
         )
         console.print(f"case {case.number}: {case.state}")
+        for f in files:
+            console.print(f"  attached {f.id} {f.name} sha256 {f.sha256}")
 
 
 @case_app.command("show")
