@@ -126,6 +126,14 @@ def test_exceedance_to_closed_case(runtime: Runtime, tx: Tx) -> None:
         {"staff_id": w.staff["李监测"], "enterprise_id": w.ent_a, "kind": "kinship"},
         201,
     )
+    # The seed's SHA-256 is published before the draw; the draw reveals the seed.
+    committed = post(
+        f"/cases/{cid}/assignments/draw-commitments",
+        "pudong",
+        {"kind": "monitoring", "method": METHOD, "pollutant": POLLUTANT},
+        201,
+    )
+    assert committed["seed"] is None and len(committed["commitment"]) == 64
     drawn = post(
         f"/cases/{cid}/assignments/draw",
         "pudong",
@@ -139,6 +147,16 @@ def test_exceedance_to_closed_case(runtime: Runtime, tx: Tx) -> None:
         w.staff["陈过期"]: ["qualification.expired"],
         w.staff["赵实验"]: ["recusal.self_monitoring"],
     }
+    [verified] = client.get(f"/api/v1/cases/{cid}/assignment-draws", headers=h["pudong"]).json()
+    assert verified["ok"] and verified["commitment"] == committed["commitment"]
+    assert hashlib.sha256(bytes.fromhex(verified["seed"])).hexdigest() == committed["commitment"]
+    # Drawing two: another draw of the kind states its reason; only one person is eligible.
+    post(
+        f"/cases/{cid}/assignments/draw-commitments",
+        "pudong",
+        {"kind": "monitoring", "method": METHOD, "pollutant": POLLUTANT, "count": 2, "reason": "需两人"},
+        201,
+    )
     r = client.post(
         f"/api/v1/cases/{cid}/assignments/draw",
         json={"kind": "monitoring", "method": METHOD, "pollutant": POLLUTANT, "count": 2},

@@ -18,6 +18,7 @@ from huanjian.casework.models import (
     Case,
     CaseStep,
     DeclaredTie,
+    DrawCommitment,
     DutyRule,
     InspectionRecord,
     Signature,
@@ -102,6 +103,11 @@ def assignments_of(session: Session, case_id: int) -> Sequence[Assignment]:
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment | None:
     return session.get(Assignment, assignment_id)
+
+
+def commitments_of(session: Session, case_id: int) -> Sequence[DrawCommitment]:
+    stmt = select(DrawCommitment).where(DrawCommitment.case_id == case_id)
+    return session.scalars(stmt.order_by(DrawCommitment.id)).all()
 
 
 def get_staff(session: Session, staff_id: int) -> Staff | None:

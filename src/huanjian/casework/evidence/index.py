@@ -238,6 +238,7 @@ def pdf_lines(
         ("text", f"案件审计记录 trail entries：{_ok(ver['trail_ok'])}"),
         ("text", f"附件哈希 files：{_ok(ver['attachments_ok'])}"),
         ("text", f"签名 signatures：{_ok(all(s['ok'] for s in ver['signatures']))}"),
+        ("text", f"随机抽取（先公布种子哈希）assignment draws：{_ok(all(d['ok'] for d in ver['draws']))}"),
         *(("text", f"{x['what']}：{_ok(bool(x['ok']))}") for x in ver.get("sections", [])),
         ("text", f"证据包 package：{_ok(ver['ok'])}"),
         ("head", "办理过程 Steps"),

@@ -255,10 +255,19 @@ def build(tx: Tx, actor: Principal, cf: service.CaseFile, store: FileStore) -> P
     signature_checks = [
         {"id": s.id, "ok": service.signature_hash(records[s.record_id], s) == s.hash} for s in cf.signatures
     ]
+    # Each assignment draw: its seed's commitment (published before), the seed it revealed,
+    # and the draw recomputed; a commitment not drawn yet is listed without its seed.
     draw_checks = [
-        {"assignment": a.id, "problems": service.verify_assignment_draw(a.via_draw)}
+        {k: d[k] for k in ("id", "kind", "commitment", "committed_at", "drawn_at", "seed", "assignments")}
+        | {"problems": d["problems"], "ok": d["ok"] or d["drawn_at"] is None}
+        for d in service.case_draws(tx, actor, cf.case.id)
+    ]
+    committed = {a for d in draw_checks for a in d["assignments"]}
+    draw_checks += [
+        {"assignment": a.id, "problems": ["drawn without a published commitment"]}
+        | {"ok": False, "recomputed": service.verify_assignment_draw(a.via_draw)}
         for a in cf.assignments
-        if a.via_draw
+        if a.via_draw and a.id not in committed
     ]
     sections = _sections(tx, actor, store, cf)
     section_checks: list[dict[str, Any]] = []
@@ -292,7 +301,7 @@ def build(tx: Tx, actor: Principal, cf: service.CaseFile, store: FileStore) -> P
         and verification["trail_ok"]
         and verification["attachments_ok"]
         and all(s["ok"] for s in signature_checks)
-        and not any(d["problems"] for d in draw_checks)
+        and all(d["ok"] for d in draw_checks)
         and all(c["ok"] for c in section_checks)
     )
     doc = case_document(cf)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from huanjian.casework.service.assignments import (
     approve_override,
     assign,
+    case_draws,
+    commit_assignment_draw,
     declare_tie,
     draw_assignment,
     request_override,
@@ -76,7 +78,9 @@ __all__ = [
     "assign",
     "board",
     "canonical_hash",
+    "case_draws",
     "case_file",
+    "commit_assignment_draw",
     "create_campaign",
     "decide_order",
     "declare_tie",
