@@ -30,19 +30,12 @@ class Board:
 
 
 def board(tx: Tx, actor: Principal) -> Board:
-    """Cases of the caller's jurisdiction, its KPIs and its overdue orders."""
+    """Cases of the caller's jurisdiction (the latest 500 listed), its KPIs over all of them
+    (counted in SQL) and its overdue orders."""
     cases = list_cases(tx, actor)
     now = utcnow()
-    orders = repository.orders_scoped(tx.session, actor.scope)
-    in_cases = {c.id for c in cases}
-    orders = [o for o in orders if o.case_id in in_cases]
-    result = kpis_module.compute(
-        cases,
-        repository.steps_of_cases(tx.session, [c.id for c in cases]),
-        orders,
-        repository.order_notifications(tx.session, [o.id for o in orders]),
-        now,
-    )
+    result = kpis_module.from_counts(**repository.kpi_counts(tx.session, actor.scope, now))
+    orders = repository.orders_scoped(tx.session, actor.scope, open_only=True)
     overdue = [o for o in orders if o.state in states.OPEN_ORDER_STATES and o.deadline < now]
     return Board(cases, result, overdue)
 
