@@ -341,3 +341,4 @@ def test_exceedance_to_closed_case(runtime: Runtime, tx: Tx) -> None:
 
     page = client.get(f"/cases/{cid}", headers=h["pudong"])
     assert page.status_code == 200 and "case.order.escalate" in page.text
+    assert committed["commitment"] in page.text and verified["seed"] in page.text  # published, then revealed

@@ -44,7 +44,13 @@ def case_page(case_id: int, request: Request, principal: PrincipalDep, tx: TxDep
     return render(
         request,
         "casework/case.html",
-        {"cf": cf, "c": cf.case, "trail": service.trail(tx, cf), "actions": actions},
+        {
+            "cf": cf,
+            "c": cf.case,
+            "trail": service.trail(tx, cf),
+            "actions": actions,
+            "draws": service.case_draws(tx, principal, case_id),
+        },
     )
 
 
