@@ -204,13 +204,18 @@ def test_exceedance_to_closed_case(runtime: Runtime, tx: Tx) -> None:
         "penalty_amount_yuan": 200000,
         "decision_text": "责令改正，罚款20万元",
         "rests_on_automatic_data": True,
-        "data_review_level": "reviewed",
+        "data_review_level": "approved",
     }
     act(cid, "pudong", "decide", 403, data=decision)  # no case.decide
-    refused = act(cid, "enf", "decide", 409, data=decision)
+    # The level of the data named is looked up in review, whatever is declared: 20:00 was
+    # excluded after the approval, so it is no longer approved.
+    refused = act(
+        cid, "enf", "decide", 409, data={**decision, "data_reference": "DA001:a21026:2026-11-20T20"}
+    )
     assert refused["error"]["details"]["rule"] == "decision.data_not_approved"
-    decided = act(cid, "enf", "decide", data={**decision, "data_review_level": "approved"})
+    decided = act(cid, "enf", "decide", data={**decision, "data_reference": "DA001:a21026:2026-11-20T08"})
     assert decided["state"] == "decided" and decided["legal_basis"]["article"] == "第三十四条"
+    assert decided["data_review_level"] == "approved"
 
     # 6. Rectification order with a deadline; the enterprise is notified.
     deadline = (utcnow() + timedelta(days=3)).isoformat()
