@@ -47,6 +47,9 @@ def test_api_writes_are_audited(runtime: Runtime, tx: Tx) -> None:
     assert blocked["status"] == "blocked"
     call(f"/assignments/{blocked['id']}/override-request", "c-ovr-req", "pudong", {"reason": "唯一持证人员"})
     call(f"/assignments/{blocked['id']}/override-approve", "c-ovr-ok", "chief")
+    call(
+        f"/cases/{cid}/assignments/draw-commitments", "c-commit", "pudong", {"kind": "inspection", "count": 2}
+    )
     call(f"/cases/{cid}/assignments/draw", "c-draw", "pudong", {"kind": "inspection", "count": 2})
     call(
         "/declared-ties",
@@ -105,6 +108,7 @@ def test_api_writes_are_audited(runtime: Runtime, tx: Tx) -> None:
         "c-assign": ["case.assignment.blocked"],
         "c-ovr-req": ["case.assignment.override_request"],
         "c-ovr-ok": ["case.assignment.override_approve"],
+        "c-commit": ["case.assignment.draw.commit"],
         "c-draw": ["case.assignment.draw", "case.assignment.assign", "case.assignment.assign"],
         "c-tie": ["case.tie.declare"],
         "c-insp": ["case.inspection.record"],

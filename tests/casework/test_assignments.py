@@ -3,6 +3,8 @@ assignment draws exclude whoever a check blocks and can be recomputed."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from sqlalchemy import select
 
@@ -12,7 +14,8 @@ from huanjian.casework import rules as case_rules
 from huanjian.casework import service
 from huanjian.casework.models import Case
 from huanjian.core.tx import Tx
-from huanjian.errors import Conflict, NotFound, PermissionDenied
+from huanjian.draw import ranking
+from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from tests.casework.builders import METHOD, POLLUTANT, CaseWorld, build
 from tests.factories import make_user
 
@@ -114,6 +117,9 @@ def test_draw_never_picks_a_blocked_person_and_can_be_recomputed(tx: Tx) -> None
     picked = set()
     for _ in range(8):  # a fresh seed each time; the blocked never come up
         case = _monitoring_case(tx, w)
+        service.commit_assignment_draw(
+            tx, pudong, case.id, kind="monitoring", method=METHOD, pollutant=POLLUTANT
+        )
         (row,) = service.draw_assignment(
             tx, pudong, case.id, kind="monitoring", method=METHOD, pollutant=POLLUTANT
         )
@@ -148,3 +154,34 @@ def test_case_from_a_random_draw_pick(tx: Tx) -> None:
     assert case.draw_id == draw.id and case.state == "intake"
     with pytest.raises(NotFound):  # another district's enterprise was never in this draw, nor visible
         service.open_case(tx, drawer, enterprise_id=w.ent_b, source="random_draw", title="t", draw_id=draw.id)
+
+
+def test_assignment_draw_uses_the_seed_committed_before_it(tx: Tx) -> None:
+    w = build(tx)
+    pudong = Principal.of(w.people.pudong)
+    case = _monitoring_case(tx, w)
+    args = {"kind": "monitoring", "method": METHOD, "pollutant": POLLUTANT}
+    with pytest.raises(Conflict, match="commit"):  # no published commitment: no draw
+        service.draw_assignment(tx, pudong, case.id, **args)
+    committed = service.commit_assignment_draw(tx, pudong, case.id, **args)
+    [listed] = service.case_draws(tx, pudong, case.id)
+    assert listed["commitment"] == committed.commitment and listed["seed"] is None  # secret until drawn
+    assert hashlib.sha256(bytes.fromhex(committed.seed)).hexdigest() == committed.commitment
+    with pytest.raises(Conflict, match="not drawn yet"):  # one open commitment per kind
+        service.commit_assignment_draw(tx, pudong, case.id, **args)
+    with pytest.raises(Conflict, match="parameters"):  # the draw cannot change what was committed
+        service.draw_assignment(tx, pudong, case.id, **{**args, "count": 2})
+    (row,) = service.draw_assignment(tx, pudong, case.id, **args)
+    record = row.via_draw or {}
+    assert record["commitment_id"] == committed.id and record["seed"] == committed.seed
+    [listed] = service.case_draws(tx, pudong, case.id)
+    assert listed["ok"] and listed["seed"] == committed.seed and listed["assignments"] == [row.id]
+    with pytest.raises(Conflict, match="commit"):  # the commitment served its one draw
+        service.draw_assignment(tx, pudong, case.id, **args)
+    with pytest.raises(ValidationError, match="why"):  # drawing the same kind again states why
+        service.commit_assignment_draw(tx, pudong, case.id, **args)
+    service.commit_assignment_draw(tx, pudong, case.id, **args, reason="被抽中人员病假")
+    # A draw record that does not use its committed seed fails verification.
+    row.via_draw = {**record, "seed": ranking.new_seed()}
+    [first, _second] = service.case_draws(tx, pudong, case.id)
+    assert not first["ok"] and "the seed does not match its commitment" in first["problems"]

@@ -124,6 +124,13 @@ def case_get(w: Any) -> None:
     assert w.client.get(f"/api/v1/cases/{w.ids['mh_case']}", headers=w.h["minhang"]).status_code == 200
 
 
+def case_draws(w: Any) -> None:
+    path = f"/api/v1/cases/{w.ids['mh_case']}/assignment-draws"
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+    assert _denied(w.client.get(path, headers=w.h["ent_a"]).status_code)
+    assert w.client.get(path, headers=w.h["minhang"]).status_code == 200
+
+
 def _post_case(suffix: str, body: dict[str, Any] | None = None, files: bool = False) -> Callable[[Any], None]:
     def case(w: Any) -> None:
         path = f"/api/v1/cases/{w.ids['mh_case']}/{suffix}"
@@ -260,6 +267,10 @@ CASEWORK_CASES: dict[tuple[str, str], Callable[[Any], None]] = {
     ("POST", "/api/v1/cases/{case_id}/assignments/draw"): _post_case(
         "assignments/draw", {"kind": "inspection"}
     ),
+    ("POST", "/api/v1/cases/{case_id}/assignments/draw-commitments"): _post_case(
+        "assignments/draw-commitments", {"kind": "inspection"}
+    ),
+    ("GET", "/api/v1/cases/{case_id}/assignment-draws"): case_draws,
     ("POST", "/api/v1/cases/{case_id}/inspections"): _post_case(
         "inspections",
         {"inspected_at": "2026-11-01T08:00:00+08:00", "place": "p", "inspectors": ["x"], "findings": "f"},

@@ -156,6 +156,7 @@ COVERED_ELSEWHERE: dict[tuple[str, str], str] = {
             ("POST", "/api/v1/cases/{case_id}/evidence"),
             ("POST", "/api/v1/cases/{case_id}/assignments"),
             ("POST", "/api/v1/cases/{case_id}/assignments/draw"),
+            ("POST", "/api/v1/cases/{case_id}/assignments/draw-commitments"),
             ("POST", "/api/v1/cases/{case_id}/inspections"),
             ("POST", "/api/v1/assignments/{assignment_id}/override-request"),
             ("POST", "/api/v1/assignments/{assignment_id}/override-approve"),

@@ -24,6 +24,8 @@ from huanjian.casework.schemas import (
     CaseOpenIn,
     CaseOut,
     DrawAssignIn,
+    DrawCommitIn,
+    DrawCommitmentOut,
     InspectionIn,
     InspectionOut,
     OrderOut,
@@ -152,6 +154,22 @@ def export_evidence(case_id: int, principal: PrincipalDep, tx: TxDep, settings: 
 def assign(case_id: int, body: AssignIn, principal: PrincipalDep, tx: TxDep) -> AssignmentOut:
     """Assign a person; a failed check stores the assignment as ``blocked`` with the rules that blocked it."""
     return AssignmentOut.model_validate(service.assign(tx, principal, case_id, **body.model_dump()))
+
+
+@router.post(
+    "/cases/{case_id}/assignments/draw-commitments", response_model=DrawCommitmentOut, status_code=201
+)
+def commit_draw(case_id: int, body: DrawCommitIn, principal: PrincipalDep, tx: TxDep) -> DrawCommitmentOut:
+    """Publish the SHA-256 of the assignment draw's seed before drawing (commit–reveal)."""
+    row = service.commit_assignment_draw(tx, principal, case_id, **body.model_dump())
+    [out] = [d for d in service.case_draws(tx, principal, case_id) if d["id"] == row.id]
+    return DrawCommitmentOut.model_validate(out)
+
+
+@router.get("/cases/{case_id}/assignment-draws", response_model=list[DrawCommitmentOut])
+def case_draws(case_id: int, principal: PrincipalDep, tx: TxDep) -> list[DrawCommitmentOut]:
+    """Each assignment draw of the case: commitment, seed once drawn, and its verification."""
+    return [DrawCommitmentOut.model_validate(d) for d in service.case_draws(tx, principal, case_id)]
 
 
 @router.post("/cases/{case_id}/assignments/draw", response_model=list[AssignmentOut], status_code=201)

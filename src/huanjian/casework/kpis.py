@@ -10,18 +10,17 @@ Definitions (no official formula was found; these are ours and shown on the boar
   acknowledged or are past it, the share acknowledged late or not at all;
 * **time to closure** = opening to closure, in days (median and mean);
 * **overdue orders** = open orders past their deadline.
+
+Counted in SQL over every case of the caller's jurisdiction (``repository.kpi_counts``:
+grouped counts, an EXISTS on the steps, conditional sums over orders and their
+notifications); only the closed cases' durations come back as rows, for the median.
 """
 
 from __future__ import annotations
 
 import statistics
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
-
-from huanjian.casework.models import Case, CaseStep, SupervisionOrder
-from huanjian.notify.models import Notification
 
 
 @dataclass
@@ -45,39 +44,28 @@ def _ratio(num: int, den: int) -> float | None:
     return round(num / den, 4) if den else None
 
 
-def compute(
-    cases: Sequence[Case],
-    steps: Sequence[CaseStep],
-    orders: Sequence[SupervisionOrder],
-    notifications: Sequence[Notification],
-    now: datetime,
+def from_counts(
+    by_state: dict[str, int],
+    by_handler: dict[str, int],
+    verified: int,
+    closure_days: Sequence[float],
+    open_orders: int,
+    overdue_orders: int,
+    notifications: int,
+    acknowledged: int,
+    with_deadline: int,
+    late: int,
 ) -> Kpis:
-    k = Kpis(opened=len(cases))
-    k.by_state = dict(Counter(c.state for c in cases))
-    k.by_handler = dict(Counter(c.handling_jurisdiction_code for c in cases))
-    k.closed = sum(1 for c in cases if c.state == "closed")
+    """The KPIs from the aggregates :func:`huanjian.casework.repository.kpi_counts` computes in SQL."""
+    k = Kpis(opened=sum(by_state.values()), by_state=dict(by_state), by_handler=dict(by_handler))
+    k.closed = by_state.get("closed", 0)
     k.open = k.opened - k.closed
-    verified = {s.case_id for s in steps if s.from_state == "verification"}
-    verified |= {c.id for c in cases if c.outcome == "rejected"}
-    k.verification_rate = _ratio(len(verified & {c.id for c in cases}), k.opened)
+    k.verification_rate = _ratio(verified, k.opened)
     k.handling_rate = _ratio(k.closed, k.opened)
-    days = [(c.closed_at - c.opened_at).total_seconds() / 86400 for c in cases if c.closed_at is not None]
-    if days:
-        k.median_days_to_closure = round(statistics.median(days), 2)
-        k.mean_days_to_closure = round(statistics.fmean(days), 2)
-    open_orders = [o for o in orders if o.state in ("issued", "returned")]
-    k.open_orders = len(open_orders)
-    k.overdue_orders = sum(1 for o in open_orders if o.deadline < now)
-    k.response_rate = _ratio(
-        sum(1 for n in notifications if n.acknowledged_at is not None), len(notifications)
-    )
-    with_deadline = [
-        n for n in notifications if n.due_at is not None and (n.acknowledged_at or n.due_at < now)
-    ]
-    late = sum(
-        1
-        for n in with_deadline
-        if n.due_at is not None and (n.acknowledged_at is None or n.acknowledged_at > n.due_at)
-    )
-    k.late_response_rate = _ratio(late, len(with_deadline))
+    if closure_days:
+        k.median_days_to_closure = round(statistics.median(closure_days), 2)
+        k.mean_days_to_closure = round(statistics.fmean(closure_days), 2)
+    k.open_orders, k.overdue_orders = open_orders, overdue_orders
+    k.response_rate = _ratio(acknowledged, notifications)
+    k.late_response_rate = _ratio(late, with_deadline)
     return k

@@ -185,6 +185,33 @@ class Assignment(Base):
     override_approved_by: Mapped[int | None] = mapped_column(Integer)
 
 
+class DrawCommitment(Base):
+    """The SHA-256 of an assignment draw's seed, published before the draw (commit–reveal).
+
+    The seed stays secret until the draw uses it (``drawn_at``); each commitment
+    serves one draw, with the parameters fixed when it was made.
+    """
+
+    __tablename__ = "case_draw_commitment"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        ForeignKey("case_file.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(12), nullable=False)
+    method: Mapped[str | None] = mapped_column(String(100))
+    pollutant: Mapped[str | None] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    organisation_ids: Mapped[list[int] | None] = mapped_column(JSONType)
+    seed: Mapped[str] = mapped_column(String(64), nullable=False)
+    commitment: Mapped[str] = mapped_column(String(64), nullable=False)
+    reason: Mapped[str | None] = mapped_column(Text)  # why another draw of the same kind
+    committed_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    committed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    drawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    drawn_by: Mapped[str | None] = mapped_column(String(200))
+
+
 class SupervisionOrder(Base):
     """督办单: an order to an enterprise or contractor with a deadline, escalated when overdue."""
 

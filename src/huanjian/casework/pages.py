@@ -5,12 +5,26 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import HTMLResponse
 
+from huanjian.access.policy import Principal
 from huanjian.casework import service, states
+from huanjian.core.tx import Tx
+from huanjian.register.pages import ProfileSection, register_profile_section
 from huanjian.web.deps import PrincipalDep, TxDep
 from huanjian.web.templating import register_nav, render
 
 router = APIRouter(include_in_schema=False)
 register_nav("casework", "/cases")
+
+
+def _profile_cases(tx: Tx, principal: Principal, enterprise_id: int) -> ProfileSection | None:
+    """The enterprise profile's case section: its cases in the viewer's jurisdiction."""
+    if not principal.can("cases.read"):
+        return None
+    rows = service.enterprise_cases(tx, principal, enterprise_id)
+    return ProfileSection("casework/_profile_cases.html", {"rows": rows, "enterprise_id": enterprise_id})
+
+
+register_profile_section("casework", _profile_cases)
 
 
 @router.get("/cases", response_class=HTMLResponse)
@@ -30,7 +44,13 @@ def case_page(case_id: int, request: Request, principal: PrincipalDep, tx: TxDep
     return render(
         request,
         "casework/case.html",
-        {"cf": cf, "c": cf.case, "trail": service.trail(tx, cf), "actions": actions},
+        {
+            "cf": cf,
+            "c": cf.case,
+            "trail": service.trail(tx, cf),
+            "actions": actions,
+            "draws": service.case_draws(tx, principal, case_id),
+        },
     )
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from huanjian.access.models import User
@@ -18,14 +19,16 @@ from huanjian.casework.models import (
     Case,
     CaseStep,
     DeclaredTie,
+    DrawCommitment,
     DutyRule,
     InspectionRecord,
     Signature,
     SupervisionOrder,
 )
 from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.core.time import ensure_utc
 from huanjian.notify.models import Notification
-from huanjian.register.models import Certificate, Organisation, ServiceContract, Staff
+from huanjian.register.models import Certificate, Logger, Organisation, Outlet, ServiceContract, Staff
 
 #: Audit object types that belong to a case's trail (object ids are of that type).
 TRAIL_TYPES = ("case", "case_attachment", "case_assignment", "supervision_order", "inspection_record")
@@ -101,6 +104,11 @@ def assignments_of(session: Session, case_id: int) -> Sequence[Assignment]:
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment | None:
     return session.get(Assignment, assignment_id)
+
+
+def commitments_of(session: Session, case_id: int) -> Sequence[DrawCommitment]:
+    stmt = select(DrawCommitment).where(DrawCommitment.case_id == case_id)
+    return session.scalars(stmt.order_by(DrawCommitment.id)).all()
 
 
 def get_staff(session: Session, staff_id: int) -> Staff | None:
@@ -189,6 +197,20 @@ def orders_scoped(session: Session, scope: Scope, *, open_only: bool = False) ->
     if open_only:
         stmt = stmt.where(SupervisionOrder.state.in_(("issued", "returned")))
     return session.scalars(stmt.order_by(SupervisionOrder.deadline)).all()
+
+
+def next_deadlines(session: Session, case_ids: Sequence[int]) -> dict[int, datetime]:
+    """Earliest deadline of each case's open supervision orders (cases without one are left out)."""
+    if not case_ids:
+        return {}
+    stmt = (
+        select(SupervisionOrder.case_id, func.min(SupervisionOrder.deadline))
+        .where(
+            SupervisionOrder.case_id.in_(list(case_ids)), SupervisionOrder.state.in_(("issued", "returned"))
+        )
+        .group_by(SupervisionOrder.case_id)
+    )
+    return {int(case_id): ensure_utc(deadline) for case_id, deadline in session.execute(stmt)}
 
 
 def open_orders_due_before(session: Session, moment: datetime) -> Sequence[SupervisionOrder]:
@@ -298,3 +320,84 @@ def audit_trail(session: Session, objects: Mapping[str, Sequence[int]]) -> Seque
 
 def audit_entry(session: Session, entry_id: int) -> AuditEntry | None:
     return session.get(AuditEntry, entry_id)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def monitored_outlets(session: Session, enterprise_id: int) -> Sequence[tuple[int, str]]:
+    """(id, outlet code) of the enterprise's outlets with a data logger: those with automatic data."""
+    stmt = (
+        select(Outlet.id, Outlet.outlet_code)
+        .where(Outlet.enterprise_id == enterprise_id, Outlet.id.in_(select(Logger.outlet_id)))
+        .order_by(Outlet.id)
+    )
+    return [(int(i), str(code)) for i, code in session.execute(stmt)]
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def kpi_counts(session: Session, scope: Scope, now: datetime) -> dict[str, Any]:
+    """The aggregates of the KPIs (casework/kpis.py) over every case in the scope, in SQL."""
+    in_scope = jurisdiction_filter(scope, Case.jurisdiction_code)
+    by_state = dict(
+        session.execute(select(Case.state, func.count()).where(in_scope).group_by(Case.state)).all()
+    )
+    by_handler = dict(
+        session.execute(
+            select(Case.handling_jurisdiction_code, func.count())
+            .where(in_scope)
+            .group_by(Case.handling_jurisdiction_code)
+        ).all()
+    )
+    left_verification = exists().where(CaseStep.case_id == Case.id, CaseStep.from_state == "verification")
+    verified = session.scalar(
+        select(func.count()).where(in_scope, or_(Case.outcome == "rejected", left_verification))
+    )
+    closure_days = [
+        (ensure_utc(closed) - ensure_utc(opened)).total_seconds() / 86400
+        for opened, closed in session.execute(
+            select(Case.opened_at, Case.closed_at).where(in_scope, Case.closed_at.is_not(None))
+        )
+        if closed is not None
+    ]
+    is_open = SupervisionOrder.state.in_(("issued", "returned"))
+    orders = session.execute(
+        select(
+            func.coalesce(func.sum(case((is_open, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((and_(is_open, SupervisionOrder.deadline < now), 1), else_=0)), 0),
+        )
+        .join(Case, Case.id == SupervisionOrder.case_id)
+        .where(in_scope)
+    ).one()
+    n = Notification
+    acked, due = n.acknowledged_at.is_not(None), n.due_at.is_not(None)
+    counted = and_(due, or_(acked, n.due_at < now))
+    late = and_(due, or_(and_(acked, n.acknowledged_at > n.due_at), and_(~acked, n.due_at < now)))
+    notes = session.execute(
+        select(
+            func.count(n.id),
+            func.coalesce(func.sum(case((acked, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((counted, 1), else_=0)), 0),
+            func.coalesce(func.sum(case((late, 1), else_=0)), 0),
+        )
+        .join(
+            SupervisionOrder,
+            and_(n.object_type == "supervision_order", n.object_id == cast(SupervisionOrder.id, String)),
+        )
+        .join(Case, Case.id == SupervisionOrder.case_id)
+        .where(in_scope)
+    ).one()
+    return {
+        "by_state": {str(k): int(v) for k, v in by_state.items()},
+        "by_handler": {str(k): int(v) for k, v in by_handler.items()},
+        "verified": int(verified or 0),
+        "closure_days": closure_days,
+        "open_orders": int(orders[0]),
+        "overdue_orders": int(orders[1]),
+        "notifications": int(notes[0]),
+        "acknowledged": int(notes[1]),
+        "with_deadline": int(notes[2]),
+        "late": int(notes[3]),
+    }

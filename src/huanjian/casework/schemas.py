@@ -45,6 +45,34 @@ class DrawAssignIn(BaseModel):
     organisation_ids: list[int] | None = None
 
 
+class DrawCommitIn(DrawAssignIn):
+    reason: str | None = Field(
+        None, max_length=4000, description="required for another draw of a kind already drawn"
+    )
+
+
+class DrawCommitmentOut(BaseModel):
+    """An assignment draw's published commitment; ``seed`` is null until the draw reveals it."""
+
+    id: int
+    kind: str
+    method: str | None
+    pollutant: str | None
+    count: int
+    organisation_ids: list[int] | None
+    commitment: str
+    committed_by: str
+    committed_at: datetime
+    reason: str | None
+    drawn_at: datetime | None
+    drawn_by: str | None
+    seed: str | None
+    picked: list[str]
+    assignments: list[int]
+    problems: list[str]
+    ok: bool
+
+
 class ReasonIn(BaseModel):
     reason: str = Field(min_length=1, max_length=4000)
 

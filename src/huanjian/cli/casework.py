@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import mimetypes
 from datetime import date
 from pathlib import Path
 
@@ -85,14 +86,97 @@ def act(
     action: str,
     reason: str | None = typer.Option(None),
     data: str | None = typer.Option(None, help="JSON object, e.g. the decision or the order."),
+    attach: list[Path] = typer.Option(
+        [],
+        "--attach",
+        exists=True,
+        dir_okay=False,
+        readable=True,
+        help="A file to attach to this step (repeatable); stored by SHA-256, as API attachments are.",
+    ),
+    purpose: str = typer.Option("document", help="Purpose of the attached files (document, photo, …)."),
 ) -> None:
-    """Take one action of the state table (see casework/states.py)."""
+    """Take one action of the state table (see casework/states.py), with its attachments."""
     principal, ctx = operator()
-    with runtime().tx(ctx) as tx:
+    rt = runtime()
+    store = FileStore(rt.settings.data_dir)
+    with rt.tx(ctx) as tx:
+        # Same transaction: a refused action leaves no orphan attachment behind.
+        files = [
+            service.add_attachment(
+                tx,
+                principal,
+                store,
+                case_id,
+                name=path.name,
+                content=path.read_bytes(),
+                content_type=mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+                purpose=purpose,
+            )
+            for path in attach
+        ]
         case = service.transition(
-            tx, principal, case_id, action, reason=reason, data=json.loads(data or "{}")
+            tx,
+            principal,
+            case_id,
+            action,
+            reason=reason,
+            attachment_ids=[f.id for f in files],
+            data=json.loads(data or "{}"),
         )
         console.print(f"case {case.number}: {case.state}")
+        for f in files:
+            console.print(f"  attached {f.id} {f.name} sha256 {f.sha256}")
+
+
+@case_app.command("draw-commit")
+@handle_errors
+def draw_commit(
+    case_id: int,
+    kind: str = typer.Option(..., help="monitoring | inspection"),
+    method: str | None = typer.Option(None),
+    pollutant: str | None = typer.Option(None),
+    count: int = typer.Option(1),
+    reason: str | None = typer.Option(None, help="Required for another draw of a kind already drawn."),
+) -> None:
+    """Publish the SHA-256 of an assignment draw's seed (before the draw)."""
+    principal, ctx = operator()
+    with runtime().tx(ctx) as tx:
+        row = service.commit_assignment_draw(
+            tx, principal, case_id, kind=kind, method=method, pollutant=pollutant, count=count, reason=reason
+        )
+        console.print(f"commitment {row.id} sha256 {row.commitment}")
+
+
+@case_app.command("draw-assign")
+@handle_errors
+def draw_assign(
+    case_id: int,
+    kind: str = typer.Option(..., help="monitoring | inspection"),
+    method: str | None = typer.Option(None),
+    pollutant: str | None = typer.Option(None),
+    count: int = typer.Option(1),
+) -> None:
+    """Draw people with the committed seed (same parameters as the commitment)."""
+    principal, ctx = operator()
+    with runtime().tx(ctx) as tx:
+        rows = service.draw_assignment(
+            tx, principal, case_id, kind=kind, method=method, pollutant=pollutant, count=count
+        )
+        for row in rows:
+            console.print(f"assignment {row.id}: staff {row.staff_id} ({kind})")
+
+
+@case_app.command("draw-verify")
+@handle_errors
+def draw_verify(case_id: int) -> None:
+    """Recompute every assignment draw of the case from its revealed seed; exit 2 if one fails."""
+    principal, ctx = operator()
+    with runtime().tx(ctx, readonly=True) as tx:
+        draws = service.case_draws(tx, principal, case_id)
+    print_json(draws)
+    if any(d["drawn_at"] is not None and not d["ok"] for d in draws):
+        raise typer.Exit(2)
 
 
 @case_app.command("show")

@@ -15,6 +15,7 @@ from huanjian.cli.power import app as power_app
 from huanjian.cli.register import app as register_app
 from huanjian.cli.review import app as review_app
 from huanjian.detect.cli import app as detect_app
+from huanjian.field import evidence as field_evidence  # noqa: F401  (its section of case evidence packages)
 from huanjian.field.compare.cli import app as compare_app
 from huanjian.hj212.cli import app as hj212_app
 

@@ -262,3 +262,22 @@ def findings_of(session: Session, check_id: int) -> Sequence[LabFinding]:
     return session.scalars(
         select(LabFinding).where(LabFinding.technical_check_id == check_id).order_by(LabFinding.id)
     ).all()
+
+
+# --------------------------------------------------------------------------- of a case (evidence package)
+
+
+def records_of_case(session: Session, case_id: int) -> Sequence[FieldRecord]:
+    return session.scalars(
+        select(FieldRecord).where(FieldRecord.case_id == case_id).order_by(FieldRecord.id)
+    ).all()
+
+
+def reports_of_case(session: Session, case_id: int) -> Sequence[MonitoringReport]:
+    stmt = select(MonitoringReport).where(MonitoringReport.case_id == case_id)
+    return session.scalars(stmt.order_by(MonitoringReport.number, MonitoringReport.version)).all()
+
+
+def comparisons_of_case(session: Session, case_id: int) -> Sequence[ComparisonTest]:
+    stmt = select(ComparisonTest).where(ComparisonTest.case_id == case_id)
+    return session.scalars(stmt.order_by(ComparisonTest.id)).all()

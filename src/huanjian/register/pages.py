@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, Response, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from huanjian.access.policy import authorize
+from huanjian.access.policy import Principal, authorize
+from huanjian.core.tx import Tx
 from huanjian.errors import HuanjianError
 from huanjian.register import service as register
 from huanjian.register.kinds import KINDS
@@ -19,6 +22,30 @@ router = APIRouter(include_in_schema=False)
 register_nav("register", "/register")
 
 LABELS = {"classes": SUPERVISION_CLASSES, "levels": SUPERVISING_LEVELS, "grades": CREDIT_GRADES}
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    """A section another domain adds to the enterprise profile: its template and what it shows."""
+
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+ProfileProvider = Callable[[Tx, Principal, int], ProfileSection | None]
+_PROFILE_SECTIONS: dict[str, ProfileProvider] = {}
+
+
+def register_profile_section(key: str, provider: ProfileProvider) -> None:
+    """Other domains (cases, …) add their section when their pages are mounted — the register
+    does not depend on them. The provider is called after the profile passed the register's
+    visibility check, with the viewer, and returns None to show nothing (e.g. no access)."""
+    _PROFILE_SECTIONS[key] = provider
+
+
+def profile_sections(tx: Tx, principal: Principal, enterprise_id: int) -> list[ProfileSection]:
+    found = (provider(tx, principal, enterprise_id) for _key, provider in sorted(_PROFILE_SECTIONS.items()))
+    return [s for s in found if s is not None]
 
 
 @router.get("/register", response_class=HTMLResponse)
@@ -52,7 +79,13 @@ def profile_page(
     return render(
         request,
         "register/profile.html",
-        {"p": data, "as_of": as_of or "", "known_at": known_at or "", **LABELS},
+        {
+            "p": data,
+            "as_of": as_of or "",
+            "known_at": known_at or "",
+            "sections": profile_sections(tx, principal, enterprise_id),
+            **LABELS,
+        },
     )
 
 

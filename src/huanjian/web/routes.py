@@ -22,6 +22,7 @@ from huanjian.detect import pages as detect_pages
 from huanjian.draw import api as draw_api
 from huanjian.draw import pages as draw_pages
 from huanjian.field import api as field_api
+from huanjian.field import evidence as field_evidence  # noqa: F401  (its section of case evidence packages)
 from huanjian.field import pages as field_pages
 from huanjian.geo import api as geo_api
 from huanjian.ingest import api as ingest_api

@@ -10,6 +10,8 @@ from __future__ import annotations
 from huanjian.casework.service.assignments import (
     approve_override,
     assign,
+    case_draws,
+    commit_assignment_draw,
     declare_tie,
     draw_assignment,
     request_override,
@@ -21,7 +23,9 @@ from huanjian.casework.service.attachments import (
 )
 from huanjian.casework.service.board import (
     Board,
+    EnterpriseCase,
     board,
+    enterprise_cases,
 )
 from huanjian.casework.service.campaigns import (
     create_campaign,
@@ -67,17 +71,21 @@ __all__ = [
     "SIGNER_ROLES",
     "Board",
     "CaseFile",
+    "EnterpriseCase",
     "add_attachment",
     "answer_order",
     "approve_override",
     "assign",
     "board",
     "canonical_hash",
+    "case_draws",
     "case_file",
+    "commit_assignment_draw",
     "create_campaign",
     "decide_order",
     "declare_tie",
     "draw_assignment",
+    "enterprise_cases",
     "escalate_orders",
     "get_campaign",
     "get_case",

@@ -12,6 +12,7 @@ from huanjian.casework.models import (
     Assignment,
     Case,
     DeclaredTie,
+    DrawCommitment,
 )
 from huanjian.casework.rules import TIE_KINDS, rules
 from huanjian.casework.service.common import (
@@ -19,9 +20,10 @@ from huanjian.casework.service.common import (
     _audit,
     _case_for_write,
     _enterprise,
+    get_case,
     today,
 )
-from huanjian.core.time import utcnow
+from huanjian.core.time import iso_cst, utcnow
 from huanjian.core.tx import Tx
 from huanjian.draw import ranking
 from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -150,6 +152,79 @@ def approve_override(tx: Tx, approver: Principal, assignment_id: int) -> Assignm
     return row
 
 
+def _check_count(count: int) -> None:
+    if not 1 <= count <= 10:
+        raise ValidationError("count: 1 to 10 people", field="count")
+
+
+def commit_assignment_draw(
+    tx: Tx,
+    actor: Principal,
+    case_id: int,
+    *,
+    kind: str,
+    method: str | None = None,
+    pollutant: str | None = None,
+    count: int = 1,
+    organisation_ids: Sequence[int] | None = None,
+    reason: str | None = None,
+) -> DrawCommitment:
+    """Generate the seed of an assignment draw and publish its SHA-256 (same commit–reveal as
+    :mod:`huanjian.draw`): the draw then has to use this seed, so nobody can try seeds until one
+    picks a preferred person. One open commitment per case and kind; another draw of a kind
+    already drawn for the case states its reason (both are audited and shown)."""
+    case = _case_for_write(tx, actor, case_id)
+    _check_kind(case, kind)
+    _check_count(count)
+    same_kind = [c for c in repository.commitments_of(tx.session, case.id) if c.kind == kind]
+    pending = [c for c in same_kind if c.drawn_at is None]
+    if pending:
+        raise Conflict(
+            f"commitment {pending[0].id} of this case's {kind} draw is published and not drawn yet: "
+            "draw with it",
+            rule="draw.commitment_open",
+        )
+    if same_kind and not (reason or "").strip():
+        raise ValidationError(
+            f"this case already had a {kind} draw: state why it is drawn again", field="reason"
+        )
+    seed = ranking.new_seed()
+    row = DrawCommitment(
+        case_id=case.id,
+        kind=kind,
+        method=method,
+        pollutant=pollutant,
+        count=count,
+        organisation_ids=list(organisation_ids) if organisation_ids is not None else None,
+        seed=seed,
+        commitment=ranking.commitment(seed),
+        reason=reason,
+        committed_by=tx.ctx.actor_name,
+        committed_at=utcnow(),
+    )
+    repository.add(tx.session, row)
+    _audit(
+        tx,
+        "case.assignment.draw.commit",
+        "case",
+        case.id,
+        case,
+        after={"commitment_id": row.id, "commitment": row.commitment, **_parameters(row)},
+        reason=reason,
+    )
+    return row
+
+
+def _parameters(c: DrawCommitment) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "method": c.method,
+        "pollutant": c.pollutant,
+        "count": c.count,
+        "organisation_ids": c.organisation_ids,
+    }
+
+
 def draw_assignment(
     tx: Tx,
     actor: Principal,
@@ -164,15 +239,36 @@ def draw_assignment(
     """Draw ``count`` people at random from the inspector library after the same checks.
 
     A conflicted or unqualified person is excluded before ranking (and the
-    exclusion recorded with its rule), so the draw cannot pick them. Ranking
-    is HMAC-SHA256(seed, "staff:<id>") as for object draws; the seed, its
-    commitment, the eligible and the excluded lists are audited with the draw,
-    so :func:`verify_assignment_draw` recomputes it.
+    exclusion recorded with its rule), so the draw cannot pick them. The seed is
+    the one committed beforehand (:func:`commit_assignment_draw`), with the same
+    parameters; ranking is HMAC-SHA256(seed, "staff:<id>") as for object draws;
+    the seed (revealed now), its commitment, the eligible and the excluded lists
+    are audited with the draw, so :func:`verify_assignment_draw` recomputes it.
     """
     case = _case_for_write(tx, actor, case_id)
     _check_kind(case, kind)
-    if not 1 <= count <= 10:
-        raise ValidationError("count: 1 to 10 people", field="count")
+    _check_count(count)
+    pending = [
+        c for c in repository.commitments_of(tx.session, case.id) if c.kind == kind and c.drawn_at is None
+    ]
+    if not pending:
+        raise Conflict(
+            f"publish the SHA-256 of the {kind} draw's seed first (commit), then draw",
+            rule="draw.not_committed",
+        )
+    committed = pending[0]
+    asked = {
+        "kind": kind,
+        "method": method,
+        "pollutant": pollutant,
+        "count": count,
+        "organisation_ids": list(organisation_ids) if organisation_ids is not None else None,
+    }
+    if asked != _parameters(committed):
+        raise Conflict(
+            f"the draw's parameters differ from those committed with its seed ({_parameters(committed)})",
+            rule="draw.parameters_changed",
+        )
     kinds = rules()["inspector_library"][kind]
     library = repository.inspector_library(tx.session, kinds, organisation_ids)
     on = today()
@@ -192,11 +288,14 @@ def draw_assignment(
             f"{len(eligible)} eligible of {len(library)} in the inspector library, {count} needed",
             excluded=excluded,
         )
-    seed = ranking.new_seed()
+    seed = committed.seed
+    committed.drawn_at, committed.drawn_by = utcnow(), tx.ctx.actor_name
     ranked = sorted((ranking.score(seed, key), key) for key in eligible)
     record = {
         "seed": seed,
-        "commitment": ranking.commitment(seed),
+        "commitment": committed.commitment,
+        "commitment_id": committed.id,
+        "committed_at": iso_cst(committed.committed_at),
         "eligible": sorted(eligible),
         "excluded": excluded,
         "count": count,
@@ -245,6 +344,44 @@ def draw_assignment(
             after={"kind": kind, "staff": row.staff_id, "status": row.status, "via_draw": True},
         )
     return rows
+
+
+def case_draws(tx: Tx, actor: Principal, case_id: int) -> list[dict[str, Any]]:
+    """Every assignment-draw commitment of the case: the commitment always, the seed once
+    drawn, and the verification of the draw (recomputed from the seed and the lists)."""
+    case = get_case(tx, actor, case_id)
+    assignments = repository.assignments_of(tx.session, case.id)
+    out = []
+    for c in repository.commitments_of(tx.session, case.id):
+        drawn = [a for a in assignments if a.via_draw and a.via_draw.get("commitment_id") == c.id]
+        problems: list[str] = []
+        picked: list[str] = []
+        if drawn:
+            record = drawn[0].via_draw or {}
+            picked = list(record["picked"])
+            problems = verify_assignment_draw(record)
+            if record["commitment"] != c.commitment or record["seed"] != c.seed:
+                problems.append("the draw did not use the committed seed")
+            if c.drawn_at is None or c.drawn_at < c.committed_at:
+                problems.append("the draw is not recorded after its commitment")
+        out.append(
+            {
+                "id": c.id,
+                **_parameters(c),
+                "commitment": c.commitment,
+                "committed_by": c.committed_by,
+                "committed_at": c.committed_at,
+                "reason": c.reason,
+                "drawn_at": c.drawn_at,
+                "drawn_by": c.drawn_by,
+                "seed": c.seed if c.drawn_at is not None else None,  # revealed by the draw
+                "picked": picked,
+                "assignments": [a.id for a in drawn],
+                "problems": problems,
+                "ok": c.drawn_at is not None and not problems,
+            }
+        )
+    return out
 
 
 def verify_assignment_draw(via_draw: dict[str, Any]) -> list[str]:

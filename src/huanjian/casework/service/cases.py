@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
+from datetime import date, timedelta
 from typing import Any
 
 from huanjian.access.policy import Principal, authorize, check_visible
@@ -27,13 +29,14 @@ from huanjian.casework.service.common import (
 from huanjian.casework.service.orders import (
     _issue_order,
 )
-from huanjian.core.time import utcnow
+from huanjian.core.time import cst_day_start, utcnow
 from huanjian.core.tx import Tx
 from huanjian.draw import repository as draws
 from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from huanjian.geo import repository as geo
 from huanjian.geo.models import Jurisdiction
 from huanjian.register.models import Enterprise
+from huanjian.review import service as review_service
 
 # --------------------------------------------------------------------------- routing (duty split)
 
@@ -288,6 +291,33 @@ def transition(
     return case
 
 
+_DATA_REFERENCE = re.compile(
+    r"^(?:[a-z_]+:)?(?P<outlet>[^:]+):(?P<pollutant>[a-z0-9]+):(?P<day>\d{4}-\d{2}-\d{2})(?:T(?P<hour>\d{2}))?$"
+)
+
+
+def _reviewed_level(tx: Tx, case: Case, reference: str) -> str:
+    """Review level of the automatic data ``[kind:]OUTLET:POLLUTANT:YYYY-MM-DD[THH]`` (CST) name."""
+    m = _DATA_REFERENCE.match(reference.strip())
+    if m is None:
+        raise ValidationError(
+            "data_reference names the data as OUTLET:POLLUTANT:YYYY-MM-DD[THH] (CST), "
+            "e.g. DA001:a21026:2026-11-20T08",
+            field="data_reference",
+        )
+    outlets = dict((code, oid) for oid, code in repository.monitored_outlets(tx.session, case.enterprise_id))
+    if m["outlet"] not in outlets:
+        raise ValidationError(
+            f"outlet {m['outlet']} of the enterprise has no automatic data", field="data_reference"
+        )
+    start = cst_day_start(date.fromisoformat(m["day"]))
+    end = start + timedelta(days=1)
+    if m["hour"] is not None:
+        start += timedelta(hours=int(m["hour"]))
+        end = start + timedelta(hours=1)
+    return review_service.review_level(tx.session, outlets[m["outlet"]], m["pollutant"], start, end)
+
+
 def _decide(tx: Tx, case: Case, data: dict[str, Any]) -> dict[str, Any]:
     """Penalty decision: its legal basis (as data, with source), amount, and the data it rests on."""
     code = data.get("legal_basis")
@@ -309,6 +339,9 @@ def _decide(tx: Tx, case: Case, data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             f"data_review_level: one of {', '.join(REVIEW_LEVELS)}", field="data_review_level"
         )
+    if automatic and data.get("data_reference"):
+        # The data named are looked up in review: their level there, not the one declared, counts.
+        level = _reviewed_level(tx, case, str(data["data_reference"]))
     if automatic and level != "approved":
         raise Conflict(
             "the decision rests on automatic monitoring data whose review level is "

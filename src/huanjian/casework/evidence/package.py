@@ -2,8 +2,9 @@
 
 Contents:
 
-* ``index.html`` — the index (HTML: no PDF library is installed; print it to
-  PDF from a browser if a PDF is needed);
+* ``index.pdf`` — the index in Chinese (with English): the case, the verification
+  results, each section's summary and every file of the package with its SHA-256;
+  ``index.html`` — the same, as HTML;
 * ``case.json`` — the case, its steps, assignments (with the checks and any
   draw record), supervision orders, inspection records and signatures;
 * ``attachments/`` — every file of the case, named ``<id>-<sha256 prefix>-<name>``;
@@ -14,13 +15,19 @@ Contents:
 * ``verification.json`` — ``audit verify`` of the whole chain at export time,
   the recomputed hash of each trail entry, of each inspection signature and
   of each assignment draw;
+* ``data/`` — the reviewed automatic data of the case's outlets and days
+  (:mod:`.data`): ``reviewed-data.json`` and one CSV per outlet and period, each
+  value with validity, reasons, review level;
+* one folder per registered section (:mod:`.sections`), e.g. ``field/`` — field
+  records, custody chains, signed monitoring reports (PDF) and comparison tests;
 * ``SHA256SUMS`` — the SHA-256 of every other file in the package.
+
+See docs/casework.md for the full list.
 """
 
 from __future__ import annotations
 
 import hashlib
-import html
 import io
 import json
 import zipfile
@@ -31,6 +38,8 @@ from huanjian.access.policy import Principal
 from huanjian.audit import chain
 from huanjian.audit import service as audit_service
 from huanjian.casework import service
+from huanjian.casework.evidence import data, index
+from huanjian.casework.evidence.sections import Section, SectionFile, providers
 from huanjian.casework.files import FileStore
 from huanjian.core.time import iso_cst, utcnow
 from huanjian.core.tx import Tx
@@ -189,7 +198,19 @@ def case_document(cf: service.CaseFile) -> dict[str, Any]:
     }
 
 
-def build(tx: Tx, cf: service.CaseFile, store: FileStore) -> Package:
+def _sections(tx: Tx, actor: Principal, store: FileStore, cf: service.CaseFile) -> list[Section]:
+    found = [data.section(tx, actor, store, cf)]
+    found += [provider(tx, actor, store, cf) for _key, provider in providers()]
+    return [s for s in found if s is not None]
+
+
+def _section_file(f: SectionFile) -> dict[str, Any]:
+    ok = f.content is not None and hashlib.sha256(f.content).hexdigest() == f.sha256
+    problem = f.problem or (None if ok else "the file does not match the SHA-256 on record")
+    return {"what": f"{f.label} SHA-256", "file": f.path, "sha256": f.sha256, "ok": ok, "problem": problem}
+
+
+def build(tx: Tx, actor: Principal, cf: service.CaseFile, store: FileStore) -> Package:
     files: dict[str, bytes] = {}
     custody = []
     for att in cf.attachments:
@@ -234,11 +255,31 @@ def build(tx: Tx, cf: service.CaseFile, store: FileStore) -> Package:
     signature_checks = [
         {"id": s.id, "ok": service.signature_hash(records[s.record_id], s) == s.hash} for s in cf.signatures
     ]
+    # Each assignment draw: its seed's commitment (published before), the seed it revealed,
+    # and the draw recomputed; a commitment not drawn yet is listed without its seed.
     draw_checks = [
-        {"assignment": a.id, "problems": service.verify_assignment_draw(a.via_draw)}
-        for a in cf.assignments
-        if a.via_draw
+        {k: d[k] for k in ("id", "kind", "commitment", "committed_at", "drawn_at", "seed", "assignments")}
+        | {"problems": d["problems"], "ok": d["ok"] or d["drawn_at"] is None}
+        for d in service.case_draws(tx, actor, cf.case.id)
     ]
+    committed = {a for d in draw_checks for a in d["assignments"]}
+    draw_checks += [
+        {"assignment": a.id, "problems": ["drawn without a published commitment"]}
+        | {"ok": False, "recomputed": service.verify_assignment_draw(a.via_draw)}
+        for a in cf.assignments
+        if a.via_draw and a.id not in committed
+    ]
+    sections = _sections(tx, actor, store, cf)
+    section_checks: list[dict[str, Any]] = []
+    for sec in sections:
+        for name, document in sec.documents.items():
+            path = f"{sec.key}/{name}"
+            files[path] = document if isinstance(document, bytes) else _json(document)
+        for f in sec.files:
+            if f.content is not None:
+                files[f"{sec.key}/{f.path}"] = f.content
+            section_checks.append(_section_file(f))
+        section_checks += [{**c, "what": f"{sec.title}: {c['what']}"} for c in sec.checks]
     verification = {
         "exported_at": iso_cst(utcnow()),
         "audit_chain": {
@@ -253,20 +294,29 @@ def build(tx: Tx, cf: service.CaseFile, store: FileStore) -> Package:
         "attachments_ok": all(c["hash_ok"] for c in custody),
         "signatures": signature_checks,
         "draws": draw_checks,
+        "sections": section_checks,
     }
     verification["ok"] = bool(
         verified.ok
         and verification["trail_ok"]
         and verification["attachments_ok"]
         and all(s["ok"] for s in signature_checks)
-        and not any(d["problems"] for d in draw_checks)
+        and all(d["ok"] for d in draw_checks)
+        and all(c["ok"] for c in section_checks)
     )
     doc = case_document(cf)
     files["case.json"] = _json(doc)
     files["custody.json"] = _json(custody)
     files["audit-trail.json"] = _json(trail)
     files["verification.json"] = _json(verification)
-    files["index.html"] = _index(doc, custody, trail, verification).encode("utf-8")
+    listing = [
+        (name, len(content), hashlib.sha256(content).hexdigest()) for name, content in sorted(files.items())
+    ]
+    files["index.html"] = index.html(doc, custody, trail, verification, sections, listing).encode("utf-8")
+    # The PDF lists index.html too; neither index can list its own hash (SHA256SUMS has both).
+    page = files["index.html"]
+    listing.append(("index.html", len(page), hashlib.sha256(page).hexdigest()))
+    files["index.pdf"] = index.pdf(doc, custody, verification, sections, listing)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(files.items()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -282,190 +332,10 @@ def build(tx: Tx, cf: service.CaseFile, store: FileStore) -> Package:
     )
 
 
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    e = html.escape
-    head = "".join(f"<th>{e(h)}</th>" for h in headers)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{e('' if v is None else str(v))}</td>" for v in row) + "</tr>" for row in rows
-    )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
-
-
-def _index(
-    doc: dict[str, Any], custody: list[dict[str, Any]], trail: list[dict[str, Any]], ver: dict[str, Any]
-) -> str:
-    e = html.escape
-    c = doc["case"]
-    ent = c["enterprise"] or {}
-    basis = c["legal_basis"] or {}
-    chain_ok = ver["audit_chain"]["ok"]
-    parts = [
-        "<!doctype html><html lang='zh-CN'><head><meta charset='utf-8'>",
-        f"<title>证据包 Evidence package {e(c['number'])}</title>",
-        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;margin:1em 0}"
-        "td,th{border:1px solid #999;padding:.2em .5em;font-size:90%;vertical-align:top}",
-        "</style></head><body>",
-        f"<h1>证据包 Evidence package · {e(c['number'])}</h1>",
-        f"<p>{e(c['title'])}</p>",
-        _table(
-            ["项目 Item", "内容 Value"],
-            [
-                ["企业 Enterprise", f"{ent.get('name', '')} ({ent.get('credit_code', '')})"],
-                ["来源 Source", f"{c['source']} {c['source_ref'] or ''}"],
-                ["状态 State", f"{c['state']} {c['outcome'] or ''}"],
-                ["承办 Handled by", f"{c['handling_jurisdiction_code']} — {c['routing_rule']}"],
-                [
-                    "处罚依据 Legal basis",
-                    f"{basis.get('law', '')} {basis.get('article', '')} ({basis.get('source', '')})",
-                ],
-                ["罚款 Fine (yuan)", c["penalty_amount_yuan"]],
-                [
-                    "自动监测数据 Automatic data",
-                    f"{c['rests_on_automatic_data']} / {c['data_review_level'] or ''}",
-                ],
-                ["立案 Opened", f"{c['opened_at']} {c['opened_by']}"],
-                ["结案 Closed", c["closed_at"]],
-            ],
-        ),
-        "<h2>校验 Verification</h2>",
-        f"<p>审计链校验 audit verify: <strong>{'通过 OK' if chain_ok else '失败 FAILED'}</strong> "
-        f"({ver['audit_chain']['count']} entries, head {e(ver['audit_chain']['head_hash'])}); "
-        f"trail entries {'OK' if ver['trail_ok'] else 'FAILED'}; "
-        f"files {'OK' if ver['attachments_ok'] else 'FAILED'}; "
-        f"package {'OK' if ver['ok'] else 'FAILED'}. Exported {e(ver['exported_at'])}.</p>",
-        "<h2>办理过程 Steps</h2>",
-        _table(
-            ["#", "时间 Time", "动作 Action", "从 From", "到 To", "人员 Actor", "理由 Reason", "附件 Files"],
-            [
-                [
-                    s["seq"],
-                    s["at"],
-                    s["action"],
-                    s["from_state"],
-                    s["to_state"],
-                    s["actor_name"],
-                    s["reason"],
-                    s["attachment_ids"],
-                ]
-                for s in doc["steps"]
-            ],
-        ),
-        "<h2>指派与回避审查 Assignments and checks</h2>",
-        _table(
-            [
-                "#",
-                "类型 Kind",
-                "人员 Staff",
-                "状态 Status",
-                "规则 Rules",
-                "抽取 Draw",
-                "例外理由 Override reason",
-            ],
-            [
-                [
-                    a["id"],
-                    a["kind"],
-                    a["staff_id"],
-                    a["status"],
-                    ", ".join(f["rule"] for f in a["findings"]),
-                    (a["via_draw"] or {}).get("commitment", ""),
-                    a["override_reason"],
-                ]
-                for a in doc["assignments"]
-            ],
-        ),
-        "<h2>督办单 Supervision orders</h2>",
-        _table(
-            ["编号 Number", "期限 Deadline", "状态 State", "答复 Answer", "升级 Escalation"],
-            [
-                [
-                    o["number"],
-                    o["deadline"],
-                    o["state"],
-                    o["answer_text"],
-                    f"{o['escalation_level']} → {o['escalated_to'] or ''}",
-                ]
-                for o in doc["orders"]
-            ],
-        ),
-        "<h2>现场检查笔录 Inspection records</h2>",
-        _table(
-            [
-                "#",
-                "时间 Time",
-                "地点 Place",
-                "检查人 Inspectors",
-                "发现 Findings",
-                "企业陈述 Statement",
-                "哈希 Hash",
-            ],
-            [
-                [
-                    r["id"],
-                    r["inspected_at"],
-                    r["place"],
-                    ", ".join(r["inspectors"]),
-                    r["findings"],
-                    r["enterprise_statement"],
-                    r["content_hash"],
-                ]
-                for r in doc["inspections"]
-            ],
-        ),
-        _table(
-            [
-                "签名 Signature",
-                "角色 Role",
-                "签名人 Signer",
-                "设备时间 Device",
-                "服务器时间 Server",
-                "哈希 Hash",
-            ],
-            [
-                [s["id"], s["role"], s["signer_name"], s["device_time"], s["server_time"], s["hash"]]
-                for s in doc["signatures"]
-            ],
-        ),
-        "<h2>文件及保管 Files and custody</h2>",
-        _table(
-            ["#", "文件 File", "大小 Size", "SHA-256", "上传 Uploaded", "校验 Check"],
-            [
-                [
-                    f["id"],
-                    f["name"],
-                    f["size"],
-                    f["sha256"],
-                    f"{f['uploaded_at']} {f['uploaded_by']}",
-                    "OK" if f["hash_ok"] else f["problem"],
-                ]
-                for f in custody
-            ],
-        ),
-        "<h2>审计记录 Audit trail</h2>",
-        _table(
-            ["#", "时间 Time", "人员 Actor", "动作 Action", "对象 Object", "理由 Reason", "哈希 Hash"],
-            [
-                [
-                    t["id"],
-                    t["at"],
-                    t["actor_name"],
-                    t["action"],
-                    f"{t['object_type']}:{t['object_id']}",
-                    t["reason"],
-                    t["hash"],
-                ]
-                for t in trail
-            ],
-        ),
-        "<p>SHA256SUMS lists the SHA-256 of every file in this package.</p></body></html>",
-    ]
-    return "".join(parts)
-
-
 def export(tx: Tx, actor: Principal, store: FileStore, case_id: int) -> Package:
     """Build the package and record who exported it, when, and its SHA-256 (custody of the package)."""
     cf = service.case_file(tx, actor, case_id)
-    package = build(tx, cf, store)
+    package = build(tx, actor, cf, store)
     tx.audit(
         "case.evidence.export",
         "case",
