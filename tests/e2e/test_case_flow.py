@@ -207,6 +207,9 @@ def test_exceedance_to_closed_case(runtime: Runtime, tx: Tx) -> None:
         "data_review_level": "approved",
     }
     act(cid, "pudong", "decide", 403, data=decision)  # no case.decide
+    # A declared level is not enough: the data must be named so that review can be asked.
+    unnamed = act(cid, "enf", "decide", 422, data=decision)
+    assert unnamed["error"]["details"]["field"] == "data_reference"
     # The level of the data named is looked up in review, whatever is declared: 20:00 was
     # excluded after the approval, so it is no longer approved.
     refused = act(

@@ -339,8 +339,14 @@ def _decide(tx: Tx, case: Case, data: dict[str, Any]) -> dict[str, Any]:
         raise ValidationError(
             f"data_review_level: one of {', '.join(REVIEW_LEVELS)}", field="data_review_level"
         )
-    if automatic and data.get("data_reference"):
-        # The data named are looked up in review: their level there, not the one declared, counts.
+    if automatic:
+        # The data are named and looked up in review: their level there, never a declared one, counts.
+        if not data.get("data_reference"):
+            raise ValidationError(
+                "a decision resting on automatic monitoring data names them in data_reference "
+                "(OUTLET:POLLUTANT:YYYY-MM-DD[THH], CST), so that their review level can be checked",
+                field="data_reference",
+            )
         level = _reviewed_level(tx, case, str(data["data_reference"]))
     if automatic and level != "approved":
         raise Conflict(
