@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huanjian.core.time import CST, cst_day_start, utcnow
-from huanjian.review import layers, service, views
+from huanjian.review import amounts, crosscheck, layers, service, views
 from huanjian.review import repository as repo
 from huanjian.web.deps import PrincipalDep, TxDep
 from huanjian.web.templating import register_nav, render
@@ -86,6 +86,11 @@ def outlet_page(
         "shade": shade,
         "limit": limit,
         "minutes": minutes,
+        # manual results on the same time axis as the automatic data
+        "self_monitoring": [
+            [x["t"], x["value"]] for x in data["self_monitoring"] if x["pollutant"] == pollutant
+        ],
+        "enforcement": [[x["t"], x["value"]] for x in data["enforcement"] if x["pollutant"] == pollutant],
     }
     context = {
         "o": info,
@@ -97,6 +102,10 @@ def outlet_page(
         "end": end,
         "as_of": as_of,
         "can_act": principal.can("review.act"),
+        "logger_check": [
+            crosscheck.logger_check(tx.session, info, period, start, end) for period in ("hour", "day")
+        ],
+        "amounts": amounts.outlet_amounts(tx.session, info, end.year),
     }
     return render(request, "review/outlet.html", context)
 
@@ -169,3 +178,11 @@ def indicators_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Res
         "end": end,
     }
     return render(request, "review/indicators.html", context)
+
+
+@router.get("/review/enterprises/{enterprise_id}/amounts", response_class=HTMLResponse)
+def enterprise_amounts_page(
+    request: Request, enterprise_id: int, principal: PrincipalDep, tx: TxDep, year: int | None = None
+) -> Response:
+    data = amounts.for_enterprise(tx, principal, enterprise_id, year or _today().year)
+    return render(request, "review/amounts.html", {"a": data})

@@ -16,8 +16,8 @@ from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.ingest.models import IngestLogger
 from huanjian.register.models import Organisation
+from huanjian.review import crosscheck, service
 from huanjian.review import repository as repo
-from huanjian.review import service
 from huanjian.review.engine.indicators import Counts, rates
 from huanjian.review.models import (
     ExceedanceEvent,
@@ -108,6 +108,7 @@ def series(
             }
             for x in layers
         ],
+        "enforcement": crosscheck.enforcement_results(tx.session, outlet_id, start, end),
         "self_monitoring": [
             {
                 "pollutant": s.pollutant,
@@ -300,6 +301,7 @@ def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(h
             .group_by(ReviewResult.outlet_id)
         ).all()
     )
+    clue_outlets = _open_clue_outlets(tx, principal)
     points = []
     counts = {"online": 0, "offline": 0, "exceeding": 0, "clue": 0}
     for info in infos:
@@ -309,7 +311,14 @@ def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(h
         exceeding = bool(
             latest_event.get(info.id) and ref and latest_event[info.id] >= ref - timedelta(hours=23)
         )
-        status = "exceeding" if exceeding else ("online" if online else "offline")
+        # one colour per outlet, the most urgent first
+        status = (
+            "exceeding"
+            if exceeding
+            else "clue"
+            if info.id in clue_outlets
+            else ("online" if online else "offline")
+        )
         counts[status] += 1
         points.append(
             {
@@ -319,6 +328,9 @@ def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(h
                 "lat": info.latitude,
                 "status": status,
                 "kind": info.kind,
+                "online": online,
+                "clue_open": info.id in clue_outlets,
+                "district": (info.jurisdiction_code or "")[:6],
             }
         )
     t = ReviewLayer
@@ -363,7 +375,57 @@ def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(h
             end_day=today,
         ),
         "offline": [p for p in points if p["status"] == "offline"][:50],
+        "districts": districts(tx, points),
     }
+
+
+#: Clue states that colour an outlet on the map: not yet dismissed, confirmed or handed on.
+OPEN_CLUE_STATES = ("new", "under_verification")
+
+
+def _open_clue_outlets(tx: Tx, principal: Principal) -> set[int]:
+    """Outlets with a clue still open, read through the detection domain's search."""
+    if not principal.can("clues.read"):
+        return set()
+    from huanjian.detect import service as detect
+
+    return {c.outlet_id for c in detect.search(tx, principal, status=OPEN_CLUE_STATES, limit=None)}
+
+
+def districts(tx: Tx, points: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """District cells for the map: centroid and extent of each district's outlets.
+
+    No district outline package with a licence that allows redistribution was found
+    on npm (docs/review.md), so the map draws each district as the box around its
+    outlets, labelled at their centroid, instead of its boundary.
+    """
+    from huanjian.geo.models import Jurisdiction
+
+    by: dict[str, list[tuple[float, float]]] = defaultdict(list)
+    for p in points:
+        if p["lon"] is not None and p["lat"] is not None and p["district"]:
+            by[p["district"]].append((p["lon"], p["lat"]))
+    if not by:
+        return []
+    names = dict(
+        tx.session.execute(
+            select(Jurisdiction.code, Jurisdiction.name).where(Jurisdiction.code.in_(list(by)))
+        ).all()
+    )
+    out = []
+    for code in sorted(by):
+        xy = np.asarray(by[code])
+        out.append(
+            {
+                "code": code,
+                "name": names.get(code, code),
+                "lon": round(float(xy[:, 0].mean()), 5),
+                "lat": round(float(xy[:, 1].mean()), 5),
+                "box": [round(float(v), 5) for v in (*xy.min(axis=0), *xy.max(axis=0))],
+                "outlets": len(xy),
+            }
+        )
+    return out
 
 
 def _queue(tx: Tx, principal: Principal) -> list[ReviewLayer]:
