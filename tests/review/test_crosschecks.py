@@ -1,0 +1,172 @@
+"""Cross-checks and derived figures from the store: the loggers' own hourly/daily values,
+calibration QA events from C flags, emission amounts against permits, enforcement results,
+and the off-site home's statuses.
+
+Expected numbers are worked out by hand from the rules (tolerance max(0.05, 0.01 × computed)
+for logger values, formula 33 for amounts), not read off the code.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import numpy as np
+import pytest
+from sqlalchemy import func, insert, select
+
+from huanjian.access.policy import Principal
+from huanjian.audit.models import AuditEntry
+from huanjian.core.tx import Tx
+from huanjian.ingest.models import IngestReading
+from huanjian.register.models import EmissionAllowance, Permit
+from huanjian.review import amounts, crosscheck, qa, service, views
+from huanjian.review import repository as repo
+from huanjian.review.models import QaEvent
+from tests.factories import make_user, seed_people
+from tests.review.world import DAY, T0, day_profile, make_air_outlet, write_minutes
+
+MN = "31011500000001A0000001F1"
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+_rec = iter(range(20_000_000, 30_000_000))
+
+
+def _logger_values(tx: Tx, period: str, rows: list[tuple[datetime, float | None, str]]) -> None:
+    tx.session.execute(
+        insert(IngestReading),
+        [
+            {"record_id": next(_rec), "pollutant": "a21026", "data_time": t, "mn": MN, "period": period,
+             "wire_code": "a21026", "avg": v, "flag": f, "received_at": datetime.now(UTC),
+             "current": True, "conflict": False}
+            for t, v, f in rows
+        ],
+    )  # fmt: skip
+
+
+@pytest.fixture
+def outlet(tx: Tx) -> int:
+    seed_people(tx)
+    return make_air_outlet(tx, 101, MN)
+
+
+def test_logger_hourly_and_daily_values_against_computed(tx: Tx, outlet: int) -> None:
+    write_minutes(tx, MN, T0, day_profile(high_hours=(10,)))
+    service.run(tx, Principal.system(), DAY, DAY)
+    info = repo.outlet(tx.session, service.Scope(everything=True), outlet)
+    assert info is not None
+    # before the logger sends any hourly value: nothing compared, said once
+    none = crosscheck.logger_check(tx.session, info, "hour", DAY, DAY)
+    assert none["logger_reports"] is False and none["rows"] == []
+    _logger_values(
+        tx,
+        "hour",
+        [
+            (T0, 20.1, "N"),  # |0.1| ≤ max(0.05, 0.2): agrees
+            (T0 + H, 20.3, "N"),  # 0.3 > 0.2: differs
+            (T0 + 10 * H, 50.0, "D"),  # same value, the logger calls the hour invalid
+            (T0 + 30 * H, 10.0, "N"),  # the next day: no minutes here
+        ],
+    )
+    check = crosscheck.logger_check(tx.session, info, "hour", DAY, DAY + timedelta(days=1))
+    by = {r["period_start"]: r for r in check["rows"]}
+    assert by["2024-03-01T01:00:00+08:00"]["issues"] == ["value_differs"]
+    assert by["2024-03-01T01:00:00+08:00"]["difference"] == pytest.approx(0.3)
+    assert by["2024-03-01T10:00:00+08:00"]["issues"] == ["validity_differs"]
+    assert by["2024-03-02T06:00:00+08:00"]["issues"] == ["validity_differs", "platform_missing"]
+    assert "2024-03-01T00:00:00+08:00" not in by
+    # the 21 other valid hours the logger did not report
+    assert sum("logger_missing" in r["issues"] for r in check["rows"]) == 21
+    assert check["counts"]["value_differs"] == 1 and check["tolerance"]["absolute"] == 0.05
+    # daily: (23 × 20 + 50) / 24 = 21.25; the logger's 21.25 agrees, 22 would not
+    _logger_values(tx, "day", [(T0, 21.25, "N")])
+    assert crosscheck.logger_check(tx.session, info, "day", DAY, DAY)["rows"] == []
+
+
+def test_calibration_minutes_become_one_qa_event_idempotently(tx: Tx, outlet: int) -> None:
+    profile = day_profile()
+    flags = {"a21026": ["N"] * 1440, "a19001": ["N"] * 1440}
+    for k in range(100, 115):
+        flags["a21026"][k] = "C"
+    write_minutes(tx, MN, T0, profile, flags=flags)
+    service.run(tx, Principal.system(), DAY, DAY)
+    (event,) = tx.session.scalars(select(QaEvent)).all()
+    assert (event.kind, event.source, event.pollutant, event.mn) == ("calibration", "logger", "a21026", MN)
+    assert (event.start_at, event.end_at) == (T0 + 100 * M, T0 + 115 * M)
+    assert event.result["records"] == 15
+    audits = tx.session.scalar(
+        select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("review.qa%"))
+    )
+    service.run(tx, Principal.system(), DAY, DAY)  # again: nothing new, nothing written
+    assert tx.session.scalar(select(func.count()).select_from(QaEvent)) == 1
+    assert (
+        tx.session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action.like("review.qa%"))
+        )
+        == audits
+    )
+    # detection reads the QA events through qa.events
+    assert [e.id for e in qa.events(tx, outlet, T0, T0 + 24 * H)] == [event.id]
+    # the runs: per parameter, a gap of more than two minutes splits
+    runs = qa.calibration_runs(
+        ("a", "b"),
+        np.array([0, 0, 0, 0, 1]),
+        np.array([0, 60, 120, 360, 60]),
+        ["C", "c", "C", "C", "N"],
+        60,
+    )
+    assert runs == [("a", 0, 180, 3), ("a", 360, 420, 1)]
+
+
+def test_emission_amounts_against_the_permit(tx: Tx, outlet: int) -> None:
+    profile = day_profile(high_hours=(10, 11, 12))
+    profile["a00000"] = np.full(1440, 10.0)  # m³/s dry standard → 36 000 m³/h
+    write_minutes(tx, MN, T0, profile)
+    service.run(tx, Principal.system(), DAY, DAY)
+    info = repo.outlet(tx.session, service.Scope(everything=True), outlet)
+    assert info is not None
+    permit = Permit(
+        enterprise_id=info.enterprise_id, permit_number=f"{info.credit_code}001P", permit_class="key",
+        valid_from=date(2020, 1, 1),
+        allowances=[EmissionAllowance(pollutant="a21026", year=2024, amount_t=2.052)],
+    )  # fmt: skip
+    tx.session.add(permit)
+    tx.session.flush()
+    # formula 33: 20 mg/m³ × 36 000 m³/h × 10⁻⁶ = 0.72 kg/h (21 h), 50 → 1.8 kg/h (3 h): 20.52 kg
+    out = amounts.outlet_amounts(tx.session, info, 2024)
+    (so2,) = out["pollutants"]
+    assert so2["pollutant"] == "a21026" and so2["valid_hours"] == 24
+    assert so2["amount_t"] == pytest.approx(0.02052)
+    assert so2["months"][2]["amount_t"] == pytest.approx(0.02052) and so2["months"][1]["amount_t"] == 0
+    assert so2["share"] == pytest.approx(0.01)  # 0.02052 of 2.052 t
+    ent = amounts.for_enterprise(tx, Principal.system(), info.enterprise_id, 2024)
+    assert ent["pollutants"][0]["amount_t"] == pytest.approx(0.02052)
+    assert ent["pollutants"][0]["permitted_t"] == 2.052 and not ent["pollutants"][0]["exceeded"]
+
+
+def test_home_colours_outlets_with_an_open_clue_and_draws_district_cells(tx: Tx, outlet: int) -> None:
+    from huanjian.detect.models import DetectClue
+
+    write_minutes(tx, MN, T0, day_profile())
+    service.run(tx, Principal.system(), DAY, DAY)
+    bureau = Principal.of(make_user(tx, "pd_home", "bureau", "310115"))
+    home = views.home(tx, bureau)
+    assert [p["status"] for p in home["points"]] == ["offline"]
+    assert home["districts"][0]["code"] == "310115" and home["districts"][0]["outlets"] == 1
+    row = _clue(outlet, tx)
+    tx.session.add(DetectClue(**row))
+    tx.session.flush()
+    home = views.home(tx, bureau)
+    assert [p["status"] for p in home["points"]] == ["clue"] and home["counts"]["clue"] == 1
+
+
+def _clue(outlet: int, tx: Tx) -> dict[str, object]:
+    info = repo.outlet(tx.session, service.Scope(everything=True), outlet)
+    assert info is not None
+    now = datetime.now(UTC)
+    return {
+        "outlet_id": outlet, "mn": MN, "outlet_code": info.outlet_code, "enterprise_id": info.enterprise_id,
+        "jurisdiction_code": info.jurisdiction_code, "category": "falsification", "trick": "flatline",
+        "detector": "flatline", "severity": "high", "status": "new", "start_at": T0, "end_at": T0 + H,
+        "score": 0.9, "base_score": 0.9, "explanation_zh": "测试", "explanation_en": "test",
+        "found_at": now, "updated_at": now,
+    }  # fmt: skip
