@@ -170,3 +170,30 @@ def _clue(outlet: int, tx: Tx) -> dict[str, object]:
         "score": 0.9, "base_score": 0.9, "explanation_zh": "测试", "explanation_en": "test",
         "found_at": now, "updated_at": now,
     }  # fmt: skip
+
+
+def test_validity_rate_denominator_keeps_stopped_and_marked_hours(tx: Tx, outlet: int) -> None:
+    """rules/indicators.toml: stopped (F) and marked hours count in expected and received, not in valid."""
+    from huanjian.review import layers
+    from huanjian.review.engine.indicators import Counts, rates
+    from huanjian.review.models import IndicatorCount
+
+    flags = {"a21026": ["N"] * 1440, "a19001": ["N"] * 1440}
+    for k in range(5 * 60, 6 * 60):  # 05:00–06:00 CST the source is stopped
+        flags["a21026"][k] = "F"
+    write_minutes(tx, MN, T0, day_profile(), flags=flags)
+    layers.file_mark(
+        tx, Principal.system(), outlet_id=outlet, code="maintenance", start=T0 + 8 * H, end=T0 + 9 * H,
+        reason="维护", now=T0 + 9 * H,
+    )  # fmt: skip
+    service.run(tx, Principal.system(), DAY, DAY)
+    row = tx.session.scalars(select(IndicatorCount).where(IndicatorCount.pollutant == "a21026")).one()
+    assert (row.expected, row.received, row.valid) == (24, 24, 22)
+    assert row.judged == 22  # the limit applies; no mark here affects exceedance
+    r = rates(
+        Counts(
+            *(np.array([getattr(row, f)]) for f in ("expected", "received", "valid", "judged", "exceeding"))
+        )
+    )
+    assert r.transmission[0] == 1.0 and r.validity[0] == pytest.approx(22 / 24)
+    assert r.effective_transmission[0] == pytest.approx(22 / 24) and r.passes[0]
