@@ -22,6 +22,7 @@ from huanjian.register.models import EmissionAllowance, Permit
 from huanjian.review import amounts, crosscheck, qa, service, views
 from huanjian.review import repository as repo
 from huanjian.review.models import QaEvent
+from huanjian.settings import Settings
 from tests.factories import make_user, seed_people
 from tests.review.world import DAY, T0, day_profile, make_air_outlet, write_minutes
 
@@ -197,3 +198,40 @@ def test_validity_rate_denominator_keeps_stopped_and_marked_hours(tx: Tx, outlet
     )
     assert r.transmission[0] == 1.0 and r.validity[0] == pytest.approx(22 / 24)
     assert r.effective_transmission[0] == pytest.approx(22 / 24) and r.passes[0]
+
+
+def test_signed_enforcement_results_on_the_timeline_with_disagreement(tx: Tx, settings: Settings) -> None:
+    """A signed report's result (41.2 mg/m³ at 09:00 CST) against the automatic hourly mean (20):
+    |41.2 − 20| = 21.2 > max(1.0, 0.3 × 41.2 = 12.36) → disagrees (rules/enforcement.toml)."""
+    from huanjian.casework.files import FileStore
+    from huanjian.field import reports
+    from huanjian.field import service as field
+    from tests.field.builders import MN_JIA, build, full_visit
+
+    fw = build(tx)
+    events = [
+        field.Upload(
+            e["uuid"], e["kind"], e["payload"], datetime.fromisoformat(e["device_time"]), e["base_seq"]
+        )
+        for e in full_visit()
+    ]
+    store = FileStore(settings.data_dir)
+    field.upload(tx, Principal.of(fw.users["sampler"]), store, fw.records["jia"], events)
+    lab = [{"sample_code": "S-JIA-0001", "pollutant": "a21026", "value": 41.2, "unit": "mg/m3", "lab": "丁"}]
+    rid = reports.draft(
+        tx, Principal.of(fw.users["drafter"]), record_id=fw.records["jia"], lab_results=lab
+    ).id
+    day = date(2026, 3, 2)
+    t0 = service.cst_day_start(day)
+    write_minutes(tx, MN_JIA, t0, {"a21026": np.full(1440, 20.0)})
+    service.run(tx, Principal.system(), day, day)
+    outlet = fw.outlets["jia"]
+    assert crosscheck.enforcement_results(tx.session, outlet, t0, t0 + 24 * H) == []  # not signed yet
+    reports.check(tx, Principal.of(fw.users["checker"]), rid)
+    reports.sign(tx, Principal.of(fw.users["signer"]), store, rid)
+    (res,) = crosscheck.enforcement_results(tx.session, outlet, t0, t0 + 24 * H)
+    assert res["t"] == "2026-03-02T09:00:00+08:00" and res["compared_with"] == "hour"
+    assert res["automatic"] == pytest.approx(20.0) and res["difference"] == pytest.approx(21.2)
+    assert res["tolerance"] == pytest.approx(12.36) and res["disagrees"] is True
+    series = views.series(tx, Principal.system(), outlet, day, day)
+    assert [x["number"] for x in series["enforcement"]] == [res["number"]]
