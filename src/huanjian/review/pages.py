@@ -67,6 +67,9 @@ def outlet_page(
         ):
             colour = "rgba(33,150,243,0.15)" if layer["kind"] == "mark" else "rgba(255,152,0,0.18)"
             shade.append([layer["start"], layer["end"], colour])
+    for q in data["qa_events"]:
+        if q["pollutant"] in (None, pollutant):
+            shade.append([q["start"], q["end"], "rgba(156,39,176,0.15)"])
     for h in hours:
         if not h["valid"] and h.get("valid_count", 0) is not None:
             t = datetime.fromisoformat(h["t"])

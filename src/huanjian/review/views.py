@@ -16,7 +16,7 @@ from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.ingest.models import IngestLogger
 from huanjian.register.models import Organisation
-from huanjian.review import crosscheck, service
+from huanjian.review import crosscheck, qa, service
 from huanjian.review import repository as repo
 from huanjian.review.engine.indicators import Counts, rates
 from huanjian.review.models import (
@@ -109,6 +109,19 @@ def series(
             for x in layers
         ],
         "enforcement": crosscheck.enforcement_results(tx.session, outlet_id, start, end),
+        "qa_events": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "pollutant": q.pollutant or None,
+                "start": q.start_at.astimezone(CST).isoformat(),
+                "end": q.end_at.astimezone(CST).isoformat(),
+                "source": q.source,
+                "passed": q.passed,
+                "reference": q.reference,
+            }
+            for q in qa.events(tx, outlet_id, start, end)
+        ],
         "self_monitoring": [
             {
                 "pollutant": s.pollutant,
