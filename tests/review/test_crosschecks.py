@@ -8,6 +8,7 @@ for logger values, formula 33 for amounts), not read off the code.
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
@@ -20,6 +21,7 @@ from huanjian.core.tx import Tx
 from huanjian.ingest.models import IngestReading
 from huanjian.register.models import EmissionAllowance, Permit
 from huanjian.review import amounts, crosscheck, qa, service, views
+from huanjian.review import home as home_view
 from huanjian.review import repository as repo
 from huanjian.review.models import QaEvent
 from huanjian.settings import Settings
@@ -150,13 +152,15 @@ def test_home_colours_outlets_with_an_open_clue_and_draws_district_cells(tx: Tx,
     write_minutes(tx, MN, T0, day_profile())
     service.run(tx, Principal.system(), DAY, DAY)
     bureau = Principal.of(make_user(tx, "pd_home", "bureau", "310115"))
-    home = views.home(tx, bureau)
+    home = home_view.home(tx, bureau)
     assert [p["status"] for p in home["points"]] == ["offline"]
-    assert home["districts"][0]["code"] == "310115" and home["districts"][0]["outlets"] == 1
+    cells = {c["code"]: c for c in home["districts"]["cells"]}
+    assert len(cells) == 16 and cells["310115"]["outlets"] == 1 and cells["310115"]["name"]
+    assert sum(c["outlets"] for c in cells.values()) == 1
     row = _clue(outlet, tx)
     tx.session.add(DetectClue(**row))
     tx.session.flush()
-    home = views.home(tx, bureau)
+    home = home_view.home(tx, bureau)
     assert [p["status"] for p in home["points"]] == ["clue"] and home["counts"]["clue"] == 1
 
 
@@ -235,3 +239,26 @@ def test_signed_enforcement_results_on_the_timeline_with_disagreement(tx: Tx, se
     assert res["tolerance"] == pytest.approx(12.36) and res["disagrees"] is True
     series = views.series(tx, Principal.system(), outlet, day, day)
     assert [x["number"] for x in series["enforcement"]] == [res["number"]]
+
+
+def test_district_grid_tiles_the_extent_and_each_centre_lies_in_its_own_cell() -> None:
+    from huanjian.review import districts
+
+    x0, y0, x1, y1 = districts.extent()
+
+    def area(ring: list[list[float]]) -> float:
+        return abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring))) / 2
+
+    def inside(ring: list[list[float]], x: float, y: float) -> bool:
+        hit = False
+        for a, b in itertools.pairwise(ring):
+            if (a[1] > y) != (b[1] > y) and x < a[0] + (y - a[1]) * (b[0] - a[0]) / (b[1] - a[1]):
+                hit = not hit
+        return hit
+
+    cells = districts.cells()
+    assert sum(area(c["cell"]) for c in cells) == pytest.approx((x1 - x0) * (y1 - y0), rel=1e-3)
+    for c in cells:
+        assert inside(c["cell"], *c["centre"]) and districts.nearest(*c["centre"]) == c["code"]
+    # a point in the cell of 浦东 (310115) is nearer to its centre than to any other
+    assert districts.nearest(121.75, 31.1) == "310115"

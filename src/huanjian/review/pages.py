@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huanjian.core.time import CST, cst_day_start, utcnow
-from huanjian.review import amounts, crosscheck, layers, service, views
+from huanjian.review import amounts, crosscheck, home, layers, service, views
 from huanjian.review import repository as repo
 from huanjian.web.deps import PrincipalDep, TxDep
 from huanjian.web.templating import register_nav, render
@@ -31,7 +31,7 @@ def _local(text: str | None) -> datetime | None:
 
 @router.get("/review", response_class=HTMLResponse)
 def home_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
-    return render(request, "review/home.html", {"h": views.home(tx, principal)})
+    return render(request, "review/home.html", {"h": home.home(tx, principal)})
 
 
 @router.get("/review/outlets/{outlet_id}", response_class=HTMLResponse)
