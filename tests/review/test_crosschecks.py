@@ -23,6 +23,7 @@ from huanjian.register.models import EmissionAllowance, Permit
 from huanjian.review import amounts, crosscheck, qa, service, views
 from huanjian.review import home as home_view
 from huanjian.review import repository as repo
+from huanjian.review.engine.grid import encode_flags
 from huanjian.review.models import QaEvent
 from huanjian.settings import Settings
 from tests.factories import make_user, seed_people
@@ -88,9 +89,10 @@ def test_logger_hourly_and_daily_values_against_computed(tx: Tx, outlet: int) ->
 def test_calibration_minutes_become_one_qa_event_idempotently(tx: Tx, outlet: int) -> None:
     profile = day_profile()
     flags = {"a21026": ["N"] * 1440, "a19001": ["N"] * 1440}
-    for k in range(100, 115):
+    for k in range(100, 120):
         flags["a21026"][k] = "C"
-    write_minutes(tx, MN, T0, profile, flags=flags)
+    head = {p: v[:115] for p, v in profile.items()}  # the logger has sent up to 01:54 CST
+    write_minutes(tx, MN, T0, head, flags={p: f[:115] for p, f in flags.items()})
     service.run(tx, Principal.system(), DAY, DAY)
     (event,) = tx.session.scalars(select(QaEvent)).all()
     assert (event.kind, event.source, event.pollutant, event.mn) == ("calibration", "logger", "a21026", MN)
@@ -107,6 +109,12 @@ def test_calibration_minutes_become_one_qa_event_idempotently(tx: Tx, outlet: in
         )
         == audits
     )
+    # the rest arrives, the calibration went on to 01:59: the same event, extended (worker's run)
+    tail = {p: v[115:] for p, v in profile.items()}
+    write_minutes(tx, MN, T0 + 115 * M, tail, flags={p: f[115:] for p, f in flags.items()})
+    service.run_incremental(tx)
+    (again,) = tx.session.scalars(select(QaEvent)).all()
+    assert again.id == event.id and (again.start_at, again.end_at) == (T0 + 100 * M, T0 + 120 * M)
     # detection reads the QA events through qa.events
     assert [e.id for e in qa.events(tx, outlet, T0, T0 + 24 * H)] == [event.id]
     # the runs: per parameter, a gap of more than two minutes splits
@@ -114,7 +122,7 @@ def test_calibration_minutes_become_one_qa_event_idempotently(tx: Tx, outlet: in
         ("a", "b"),
         np.array([0, 0, 0, 0, 1]),
         np.array([0, 60, 120, 360, 60]),
-        ["C", "c", "C", "C", "N"],
+        encode_flags(["C", "c", "C", "C", "N"]),
         60,
     )
     assert runs == [("a", 0, 180, 3), ("a", 360, 420, 1)]

@@ -27,7 +27,6 @@ from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.review import repository as repo
 from huanjian.review.engine._arrays import to_datetime
-from huanjian.review.engine.grid import encode_flags
 from huanjian.review.models import QaEvent
 
 QA_KINDS = ("calibration", "maintenance", "comparison", "audit", "repair")
@@ -127,17 +126,17 @@ def calibration_runs(
     pollutants: tuple[str, ...],
     series: np.ndarray,
     times_s: np.ndarray,
-    flags: list[str | None],
+    flag_codes: np.ndarray,
     step_s: int,
 ) -> list[tuple[str, int, int, int]]:
     """Runs of readings flagged C (HJ 212 table 8: calibration) per parameter.
 
-    Returns ``(pollutant, start_s, end_s, records)`` with ``end_s`` one step after the
-    last flagged reading.  Vectorised: one sort, one diff.
+    ``flag_codes`` are the readings' flags as ASCII codes (``engine.grid.encode_flags``,
+    which the review has computed already).  Returns ``(pollutant, start_s, end_s,
+    records)`` with ``end_s`` one step after the last flagged reading.  Vectorised: one
+    sort, one diff.
     """
-    if not flags:
-        return []
-    is_c = encode_flags(flags) == ord("C")
+    is_c = np.asarray(flag_codes) == ord("C")
     if not is_c.any():
         return []
     s, t = series[is_c], times_s[is_c]
@@ -167,17 +166,24 @@ def sync_calibrations(
     an unchanged event is left alone, so reviewing again writes nothing.  Returns the
     number of events created or changed.
     """
+    if not runs:
+        return 0
     changed = 0
     q = QaEvent
-    for pollutant, start_s, end_s, records in runs:
-        start, end = to_datetime(start_s), to_datetime(end_s)
-        reach = timedelta(seconds=CALIBRATION_GAP_STEPS * step_s)
-        stored = tx.session.scalars(
+    reach = timedelta(seconds=CALIBRATION_GAP_STEPS * step_s)
+    lo, hi = to_datetime(min(r[1] for r in runs)) - reach, to_datetime(max(r[2] for r in runs)) + reach
+    known = list(
+        tx.session.scalars(  # one query per outlet and slice, matched in memory
             select(q)
             .where(q.outlet_id == outlet_id, q.kind == "calibration", q.source == "logger")
-            .where(q.pollutant == pollutant, q.start_at <= end + reach, q.end_at >= start - reach)
+            .where(q.start_at <= hi, q.end_at >= lo)
             .order_by(q.start_at)
-        ).first()
+        )
+    )
+    for pollutant, start_s, end_s, records in runs:
+        start, end = to_datetime(start_s), to_datetime(end_s)
+        near = (k for k in known if k.pollutant == pollutant and k.start_at <= end + reach)
+        stored = next((k for k in near if k.end_at >= start - reach), None)
         if stored is not None:
             new_start, new_end = min(stored.start_at, start), max(stored.end_at, end)
             if (new_start, new_end) == (stored.start_at, stored.end_at):
@@ -186,7 +192,7 @@ def sync_calibrations(
                 stored.start_at = new_start  # the unique key follows the widened start
             start, end = new_start, new_end
         minutes = int((end - start).total_seconds() // 60)
-        record_qa_event(
+        event = record_qa_event(
             tx,
             outlet_id=outlet_id,
             kind="calibration",
@@ -198,5 +204,7 @@ def sync_calibrations(
             reference="HJ 212 flag C",
             mn=mn_of.get(pollutant),
         )
+        if stored is None:
+            known.append(event)
         changed += 1
     return changed

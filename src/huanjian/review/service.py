@@ -416,7 +416,7 @@ def recompute(
         start, end = cst_day_start(day), cst_day_start(day) + timedelta(days=n)
         step_s = 60 if info.kind == "air" else 3600
         runs = qa.calibration_runs(
-            readings.pollutants, readings.series, readings.times_s, readings.flags, step_s
+            readings.pollutants, readings.series, readings.times_s, rv.flag_codes, step_s
         )
         report.calibrations += qa.sync_calibrations(tx, info.id, runs, mn_of=info.pollutant_mn, step_s=step_s)
         r = ReviewResult
