@@ -36,7 +36,12 @@ from huanjian.register.models import EmissionAllowance, Limit, Permit
 from huanjian.review import repository as repo
 from huanjian.review import service
 from huanjian.review.engine._arrays import HOUR_S, epoch_seconds
-from huanjian.review.engine.emissions import compare_with_permit, emission_amounts, emission_rate_kg_h
+from huanjian.review.engine.emissions import (
+    Amounts,
+    compare_with_permit,
+    emission_amounts,
+    emission_rate_kg_h,
+)
 from huanjian.review.engine.water import water_volume_m3
 from huanjian.review.models import ReviewResult
 
@@ -64,8 +69,8 @@ def _pollutants(session: Session, info: repo.OutletInfo, allowed: dict[str, floa
 
 def _hourly_kg(
     session: Session, info: repo.OutletInfo, pollutants: list[str], year: int
-) -> tuple[np.ndarray, Any]:
-    """Hourly amounts (kg, valid hours only) per pollutant over the CST year, and the engine's sums."""
+) -> tuple[np.ndarray, Amounts]:
+    """Which hours count (concentration and flow valid) per pollutant over the CST year, and the sums."""
     start, end = cst_day_start(date(year, 1, 1)), cst_day_start(date(year + 1, 1, 1))
     t0 = int(epoch_seconds([start])[0])
     n = int((end - start).total_seconds()) // HOUR_S
