@@ -26,7 +26,7 @@ from huanjian.review import repository as repo
 from huanjian.review.engine.grid import encode_flags
 from huanjian.review.models import QaEvent
 from huanjian.settings import Settings
-from tests.factories import make_user, seed_people
+from tests.factories import credit_code, make_user, seed_people
 from tests.review.world import DAY, T0, day_profile, make_air_outlet, write_minutes
 
 MN = "31011500000001A0000001F1"
@@ -270,3 +270,50 @@ def test_district_grid_tiles_the_extent_and_each_centre_lies_in_its_own_cell() -
         assert inside(c["cell"], *c["centre"]) and districts.nearest(*c["centre"]) == c["code"]
     # a point in the cell of 浦东 (310115) is nearer to its centre than to any other
     assert districts.nearest(121.75, 31.1) == "310115"
+
+
+def test_water_outlet_amounts_and_logger_day_check(tx: Tx) -> None:
+    """Water: COD 50 mg/L at 10 L/s → 36 m³/h → 50 × 36 × 10⁻³ = 1.8 kg/h, 43.2 kg a day;
+    the daily mean the logger sends (CN 2031) is compared with the flow-weighted daily mean."""
+    from tests.review.world import _import
+
+    seed_people(tx)
+    code = credit_code(101, "310115")
+    _import(tx, "outlets", [{"credit_code": code, "outlet_code": "DW001", "kind": "water", "name": "总排口",
+                             "longitude": "121.55", "latitude": "31.35"}])  # fmt: skip
+    wmn = "31011500000001W0000001F1"
+    _import(tx, "loggers", [{"mn": wmn, "credit_code": code, "outlet_code": "DW001", "pollutant": p}
+                            for p in ("w01018", "w00000")])  # fmt: skip
+    outlet = repo.outlet_by_mn(tx.session, wmn)
+    assert outlet is not None
+    hourly = [(pol, T0 + k * H, v) for k in range(24) for pol, v in (("w01018", 50.0), ("w00000", 10.0))]
+    tx.session.execute(
+        insert(IngestReading),
+        [
+            {"record_id": next(_rec), "pollutant": pol, "data_time": t, "mn": wmn, "period": "hour",
+             "wire_code": pol, "avg": v, "flag": "N", "received_at": datetime.now(UTC), "current": True,
+             "conflict": False}
+            for pol, t, v in hourly
+        ],
+    )  # fmt: skip
+    service.run(tx, Principal.system(), DAY, DAY)
+    info = repo.outlet(tx.session, service.Scope(everything=True), outlet)
+    assert info is not None
+    allowance = EmissionAllowance(pollutant="w01018", year=2024, amount_t=4.32)
+    tx.session.add(
+        Permit(enterprise_id=info.enterprise_id, permit_number=f"{code}002P", permit_class="key",
+               valid_from=date(2020, 1, 1), allowances=[allowance])
+    )  # fmt: skip
+    tx.session.flush()
+    (cod,) = amounts.outlet_amounts(tx.session, info, 2024)["pollutants"]
+    assert cod["pollutant"] == "w01018" and cod["valid_hours"] == 24
+    assert cod["amount_t"] == pytest.approx(0.0432) and cod["share"] == pytest.approx(0.01)
+    assert crosscheck.logger_check(tx.session, info, "hour", DAY, DAY)["compared"] is False
+    tx.session.execute(
+        insert(IngestReading),
+        [{"record_id": next(_rec), "pollutant": "w01018", "data_time": T0, "mn": wmn, "period": "day",
+          "wire_code": "w01018", "avg": 55.0, "flag": "N", "received_at": datetime.now(UTC), "current": True,
+          "conflict": False}],
+    )  # fmt: skip
+    (row,) = crosscheck.logger_check(tx.session, info, "day", DAY, DAY)["rows"]
+    assert row["issues"] == ["value_differs"] and row["difference"] == pytest.approx(5.0)
