@@ -212,3 +212,30 @@ def test_pages_render_chart_and_map(api: Any) -> None:
     (row,) = rows
     assert row["transmission_rate"] == 1.0 and row["online_rate"] == 1.0 and row["connection_rate"] == 1.0
     assert row["exceeding"] == 2 and row["judged"] == 24  # SO2 only (O2 has no limit); the fault is pending
+
+
+def test_cross_check_routes_and_outlet_page_sections(api: Any) -> None:
+    client, h, ids = api
+    o = ids["outlet"]
+    day = {"from": "2024-03-01", "to": "2024-03-01"}
+    check = client.get(f"/api/v1/review/outlets/{o}/logger-check", params=day, headers=h["pudong"]).json()
+    assert check["compared"] and check["logger_reports"] is False and check["rows"] == []
+    assert client.get(f"/api/v1/review/outlets/{o}/enforcement", params=day, headers=h["pudong"]).json() == []
+    got = client.get(f"/api/v1/review/outlets/{o}/amounts", params={"year": 2024}, headers=h["pudong"]).json()
+    # no flue-gas flow in this world: the SO2 amount is zero, its hours not valid for an amount
+    assert [(p["pollutant"], p["amount_t"], p["valid_hours"]) for p in got["pollutants"]] == [
+        ("a21026", 0.0, 0)
+    ]
+    ent = client.get(
+        f"/api/v1/review/enterprises/{got['enterprise_id']}/amounts",
+        params={"year": 2024},
+        headers=h["pudong"],
+    )
+    assert ent.status_code == 200 and ent.json()["outlets"] == [{"outlet_id": o, "outlet_code": "DA001"}]
+    page = client.get(f"/review/outlets/{o}", params=day, headers=h["pudong"]).text
+    for heading in ("执法监测结果", "数采仪上报值与平台计算值比对", "排放量", "质控事件"):
+        assert heading in page, heading
+    amounts_page = client.get(
+        f"/review/enterprises/{got['enterprise_id']}/amounts?year=2024", headers=h["pudong"]
+    )
+    assert amounts_page.status_code == 200 and "a21026" in amounts_page.text

@@ -148,6 +148,29 @@ def case_page_queue(w: World) -> None:
     assert f"/review/outlets/{ids['b']}" in w.client.get("/review/queue", headers=w.h["minhang"]).text
 
 
+def _enterprise_get(path: str) -> Case:
+    """Amounts of 乙 (Minhang): not found for Pudong and for enterprise 甲, shown to Minhang."""
+
+    def case(w: World) -> None:
+        ids = _seed(w)
+        app: Any = w.client.app
+        rt: Runtime = app.state.runtime
+        with rt.tx(ActionContext.system(), readonly=True) as tx:
+            from huanjian.core.scope import Scope
+            from huanjian.review import repository as repo
+
+            ent = {k: repo.outlet(tx.session, Scope(everything=True), ids[k]) for k in ("a", "b")}
+        a, b = (ent[k].enterprise_id for k in ("a", "b"))  # type: ignore[union-attr]
+        q = {"year": "2024"}
+        for user in ("pudong", "ent_a"):
+            r = w.client.get(path.format(e=b), params=q, headers=w.h[user])
+            assert r.status_code == 404, (user, r.status_code, r.text)
+        assert w.client.get(path.format(e=a), params=q, headers=w.h["pudong"]).status_code == 200
+        assert w.client.get(path.format(e=b), params=q, headers=w.h["minhang"]).status_code == 200
+
+    return case
+
+
 DAYQ = {"from": "2024-03-01", "to": "2024-03-01"}
 REVIEW_CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/review/outlets/{outlet_id}/series"): _outlet_get(
@@ -210,5 +233,20 @@ REVIEW_CASES: dict[tuple[str, str], Case] = {
         "/review/layers/{l}/decision", {"accept": "1", "reason": "x"}, form=True
     ),
     ("GET", "/review/exceedances"): _list("/review/exceedances"),
+    ("GET", "/api/v1/review/outlets/{outlet_id}/logger-check"): _outlet_get(
+        "/api/v1/review/outlets/{o}/logger-check", DAYQ
+    ),
+    ("GET", "/api/v1/review/outlets/{outlet_id}/enforcement"): _outlet_get(
+        "/api/v1/review/outlets/{o}/enforcement", DAYQ
+    ),
+    ("GET", "/api/v1/review/outlets/{outlet_id}/amounts"): _outlet_get(
+        "/api/v1/review/outlets/{o}/amounts", {"year": "2024"}
+    ),
+    ("GET", "/api/v1/review/enterprises/{enterprise_id}/amounts"): _enterprise_get(
+        "/api/v1/review/enterprises/{e}/amounts"
+    ),
+    ("GET", "/review/enterprises/{enterprise_id}/amounts"): _enterprise_get(
+        "/review/enterprises/{e}/amounts"
+    ),
     ("GET", "/review/indicators"): _list("/review/indicators", {**DAYQ, "level": "logger"}),
 }

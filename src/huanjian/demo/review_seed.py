@@ -1,6 +1,8 @@
 """Demo review data: a few days of minute readings for a handful of seeded air outlets,
 written straight into the readings store, then reviewed — so the demo shows an
-exceedance, a marked maintenance period, a self-monitoring disagreement and indicators.
+exceedance, a marked maintenance period, a self-monitoring disagreement and indicators,
+the loggers' calibrations at 02:00 as QA events, and one logger hourly value that
+disagrees with the platform's (the first outlet's SO2 at 03:00 on the first day).
 
 Deterministic and idempotent: outlets that already have readings are left alone.
 Values are plausible, not measured: SO2 around 20 mg/m³ at 8.5 % O2 (about 24 at the
@@ -61,6 +63,43 @@ def _outlets(tx: Tx) -> list[int]:
     return list(tx.session.scalars(stmt))
 
 
+#: The hour (CST, first day) whose logger-computed SO2 mean the demo logger gets wrong by 15 %.
+OFF_HOUR = 3
+
+
+def _logger_hours(
+    minute_rows: list[dict[str, object]], mn: str, t0: datetime, outlet_id: int, now: datetime
+) -> list[dict[str, object]]:
+    """Hourly means of the N-flagged minutes of the first day, as a logger computes them."""
+    out: list[dict[str, object]] = []
+    by: dict[str, list[dict[str, object]]] = {}
+    for row in minute_rows:
+        by.setdefault(str(row["pollutant"]), []).append(row)
+    for pollutant, rows in sorted(by.items()):
+        values = np.asarray([r["avg"] for r in rows[:1440]], dtype=np.float64).reshape(24, 60)
+        normal = np.asarray([r["flag"] == "N" for r in rows[:1440]]).reshape(24, 60)
+        means = (values * normal).sum(axis=1) / normal.sum(axis=1)
+        if pollutant == "a21026":
+            means[OFF_HOUR] *= 1.15
+        for h in range(24):
+            out.append(
+                {
+                    "record_id": _RECORD_BASE + outlet_id * 100_000 + 90_000 + h,
+                    "pollutant": pollutant,
+                    "data_time": t0 + timedelta(hours=h),
+                    "mn": mn,
+                    "period": "hour",
+                    "wire_code": pollutant,
+                    "avg": round(float(means[h]), 3),
+                    "flag": "N",
+                    "received_at": now,
+                    "current": True,
+                    "conflict": False,
+                }
+            )
+    return out
+
+
 def seed_review(tx: Tx, today: date | None = None) -> ReviewSeedReport:
     report = ReviewSeedReport()
     today = today or utcnow().astimezone(CST).date()
@@ -101,6 +140,8 @@ def seed_review(tx: Tx, today: date | None = None) -> ReviewSeedReport:
                         "conflict": False,
                     }
                 )
+        if n == 0:  # the logger's own hourly values of the first day (CN 2061), one of them off
+            rows += _logger_hours(rows, mn, t0, outlet_id, now)
         tx.session.execute(insert(IngestReading), rows)
         report.readings += len(rows)
         if tx.session.get(IngestLogger, mn) is None:

@@ -3,7 +3,7 @@ exceedances, indicators, self-monitoring import, review runs and exports."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, File, Query, UploadFile
@@ -11,7 +11,8 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from huanjian.review import export, layers, selfmon, service, views
+from huanjian.core.time import cst_day_start
+from huanjian.review import amounts, crosscheck, export, layers, selfmon, service, views
 from huanjian.review import jobs as _jobs  # noqa: F401 — registers review.recompute
 from huanjian.review.models import ReviewLayer
 from huanjian.web.deps import PrincipalDep, TxDep
@@ -137,6 +138,45 @@ def outlet_explain(
     return jsonable_encoder(
         service.explain(tx, principal, outlet_id, pollutant, period, period_start, earlier, later)
     )
+
+
+@router.get("/outlets/{outlet_id}/logger-check")
+def outlet_logger_check(
+    outlet_id: int,
+    principal: PrincipalDep,
+    tx: TxDep,
+    start: date = Query(alias="from"),
+    end: date = Query(alias="to"),
+    period: Literal["hour", "day"] = "hour",
+) -> Any:
+    """The loggers' own hourly/daily values (CN 2061/2031) against the computed ones: differing periods."""
+    return jsonable_encoder(crosscheck.logger_check_for(tx, principal, outlet_id, period, start, end))
+
+
+@router.get("/outlets/{outlet_id}/enforcement")
+def outlet_enforcement(
+    outlet_id: int,
+    principal: PrincipalDep,
+    tx: TxDep,
+    start: date = Query(alias="from"),
+    end: date = Query(alias="to"),
+) -> Any:
+    """Signed enforcement monitoring results against the automatic data (disagreement flags)."""
+    service.outlet_for(tx, principal, outlet_id)
+    s, e = cst_day_start(start), cst_day_start(end) + timedelta(days=1)
+    return jsonable_encoder(crosscheck.enforcement_results(tx.session, outlet_id, s, e))
+
+
+@router.get("/outlets/{outlet_id}/amounts")
+def outlet_amounts(outlet_id: int, principal: PrincipalDep, tx: TxDep, year: int) -> Any:
+    """Monthly and yearly emission amounts (t) and the share of the enterprise's permitted amount."""
+    return jsonable_encoder(amounts.for_outlet(tx, principal, outlet_id, year))
+
+
+@router.get("/enterprises/{enterprise_id}/amounts")
+def enterprise_amounts(enterprise_id: int, principal: PrincipalDep, tx: TxDep, year: int) -> Any:
+    """The enterprise's outlets summed per pollutant and month against its permitted annual amounts."""
+    return jsonable_encoder(amounts.for_enterprise(tx, principal, enterprise_id, year))
 
 
 @router.post("/outlets/{outlet_id}/marks", status_code=201)

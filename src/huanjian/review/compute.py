@@ -123,6 +123,7 @@ class OutletReview:
     days: int
     pollutants: dict[str, PollutantReview]
     online: Counts  # per CST day, any parameter received
+    flag_codes: np.ndarray  # the input's flags as ASCII codes (one per reading), e.g. for C runs
 
 
 def _interval_hours(start_s: int, end_s: int, t0: int, n: int) -> tuple[int, int]:
@@ -361,7 +362,7 @@ def review_outlet(inp: OutletInput, exceedance_rules: ExceedanceRules | None = N
     )
     zeros = np.zeros(n_hours, dtype=np.bool_)
     online = _per_day_counts(online_periods, zeros, zeros, inp.days)
-    return OutletReview(start_s=t0, days=inp.days, pollutants=out, online=online)
+    return OutletReview(start_s=t0, days=inp.days, pollutants=out, online=online, flag_codes=codes)
 
 
 def _events(ev: object, limit: LimitSpec) -> list[dict[str, object]]:

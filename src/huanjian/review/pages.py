@@ -9,7 +9,7 @@ from fastapi import APIRouter, Form, Request, Response
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from huanjian.core.time import CST, cst_day_start, utcnow
-from huanjian.review import layers, service, views
+from huanjian.review import amounts, crosscheck, home, layers, service, views
 from huanjian.review import repository as repo
 from huanjian.web.deps import PrincipalDep, TxDep
 from huanjian.web.templating import register_nav, render
@@ -31,7 +31,7 @@ def _local(text: str | None) -> datetime | None:
 
 @router.get("/review", response_class=HTMLResponse)
 def home_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Response:
-    return render(request, "review/home.html", {"h": views.home(tx, principal)})
+    return render(request, "review/home.html", {"h": home.home(tx, principal)})
 
 
 @router.get("/review/outlets/{outlet_id}", response_class=HTMLResponse)
@@ -67,6 +67,9 @@ def outlet_page(
         ):
             colour = "rgba(33,150,243,0.15)" if layer["kind"] == "mark" else "rgba(255,152,0,0.18)"
             shade.append([layer["start"], layer["end"], colour])
+    for q in data["qa_events"]:
+        if q["pollutant"] in (None, pollutant):
+            shade.append([q["start"], q["end"], "rgba(156,39,176,0.15)"])
     for h in hours:
         if not h["valid"] and h.get("valid_count", 0) is not None:
             t = datetime.fromisoformat(h["t"])
@@ -86,6 +89,11 @@ def outlet_page(
         "shade": shade,
         "limit": limit,
         "minutes": minutes,
+        # manual results on the same time axis as the automatic data
+        "self_monitoring": [
+            [x["t"], x["value"]] for x in data["self_monitoring"] if x["pollutant"] == pollutant
+        ],
+        "enforcement": [[x["t"], x["value"]] for x in data["enforcement"] if x["pollutant"] == pollutant],
     }
     context = {
         "o": info,
@@ -97,6 +105,10 @@ def outlet_page(
         "end": end,
         "as_of": as_of,
         "can_act": principal.can("review.act"),
+        "logger_check": [
+            crosscheck.logger_check(tx.session, info, period, start, end) for period in ("hour", "day")
+        ],
+        "amounts": amounts.outlet_amounts(tx.session, info, end.year),
     }
     return render(request, "review/outlet.html", context)
 
@@ -169,3 +181,11 @@ def indicators_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Res
         "end": end,
     }
     return render(request, "review/indicators.html", context)
+
+
+@router.get("/review/enterprises/{enterprise_id}/amounts", response_class=HTMLResponse)
+def enterprise_amounts_page(
+    request: Request, enterprise_id: int, principal: PrincipalDep, tx: TxDep, year: int | None = None
+) -> Response:
+    data = amounts.for_enterprise(tx, principal, enterprise_id, year or _today().year)
+    return render(request, "review/amounts.html", {"a": data})

@@ -1,5 +1,11 @@
 """QA events (calibrations, maintenance, comparison tests): the table review and detection read.
 
+Calibrations come from the loggers themselves: readings flagged ``C`` are grouped into
+runs per parameter (:func:`calibration_runs`) and stored as QA events of kind
+``calibration``, source ``logger`` (:func:`sync_calibrations`) each time the days are
+reviewed, so they exist as soon as the data are reviewed (the worker's incremental
+run follows arrivals) and reviewing again changes nothing.
+
 :func:`record_qa_event` is the one entry point for other domains (``field.compare``
 writes comparison test results through it).  A failed comparison test makes the
 data from the last passing comparison of the same outlet and pollutant to the end of
@@ -11,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from huanjian.access.policy import Principal
@@ -19,6 +26,7 @@ from huanjian.core.time import ensure_utc, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.review import repository as repo
+from huanjian.review.engine._arrays import to_datetime
 from huanjian.review.models import QaEvent
 
 QA_KINDS = ("calibration", "maintenance", "comparison", "audit", "repair")
@@ -106,3 +114,97 @@ def events(tx: Tx, outlet_id: int, start: datetime, end: datetime) -> list[QaEve
     q = QaEvent
     stmt = select(q).where(q.outlet_id == outlet_id, q.start_at < end, q.end_at >= start).order_by(q.start_at)
     return list(tx.session.scalars(stmt))
+
+
+# --------------------------------------------------------------------------- calibrations from the loggers
+
+#: Readings two steps apart or less belong to one calibration (one missing C minute does not split it).
+CALIBRATION_GAP_STEPS = 2
+
+
+def calibration_runs(
+    pollutants: tuple[str, ...],
+    series: np.ndarray,
+    times_s: np.ndarray,
+    flag_codes: np.ndarray,
+    step_s: int,
+) -> list[tuple[str, int, int, int]]:
+    """Runs of readings flagged C (HJ 212 table 8: calibration) per parameter.
+
+    ``flag_codes`` are the readings' flags as ASCII codes (``engine.grid.encode_flags``,
+    which the review has computed already).  Returns ``(pollutant, start_s, end_s,
+    records)`` with ``end_s`` one step after the last flagged reading.  Vectorised: one
+    sort, one diff.
+    """
+    is_c = np.asarray(flag_codes) == ord("C")
+    if not is_c.any():
+        return []
+    s, t = series[is_c], times_s[is_c]
+    order = np.lexsort((t, s))
+    s, t = s[order], t[order]
+    brk = np.flatnonzero((np.diff(s) != 0) | (np.diff(t) > CALIBRATION_GAP_STEPS * step_s)) + 1
+    starts = np.concatenate(([0], brk))
+    ends = np.concatenate((brk, [s.size])) - 1
+    return [
+        (pollutants[int(s[a])], int(t[a]), int(t[b]) + step_s, int(b - a + 1))
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+    ]
+
+
+def sync_calibrations(
+    tx: Tx,
+    outlet_id: int,
+    runs: list[tuple[str, int, int, int]],
+    *,
+    mn_of: dict[str, str],
+    step_s: int,
+) -> int:
+    """Calibration QA events (source ``logger``) for the C-flagged runs, created once.
+
+    A run that overlaps or touches a stored logger calibration of the same parameter
+    extends it (data arriving late or across a review slice) instead of adding one;
+    an unchanged event is left alone, so reviewing again writes nothing.  Returns the
+    number of events created or changed.
+    """
+    if not runs:
+        return 0
+    changed = 0
+    q = QaEvent
+    reach = timedelta(seconds=CALIBRATION_GAP_STEPS * step_s)
+    lo, hi = to_datetime(min(r[1] for r in runs)) - reach, to_datetime(max(r[2] for r in runs)) + reach
+    known = list(
+        tx.session.scalars(  # one query per outlet and slice, matched in memory
+            select(q)
+            .where(q.outlet_id == outlet_id, q.kind == "calibration", q.source == "logger")
+            .where(q.start_at <= hi, q.end_at >= lo)
+            .order_by(q.start_at)
+        )
+    )
+    for pollutant, start_s, end_s, records in runs:
+        start, end = to_datetime(start_s), to_datetime(end_s)
+        near = (k for k in known if k.pollutant == pollutant and k.start_at <= end + reach)
+        stored = next((k for k in near if k.end_at >= start - reach), None)
+        if stored is not None:
+            new_start, new_end = min(stored.start_at, start), max(stored.end_at, end)
+            if (new_start, new_end) == (stored.start_at, stored.end_at):
+                continue
+            if new_start != stored.start_at:
+                stored.start_at = new_start  # the unique key follows the widened start
+            start, end = new_start, new_end
+        minutes = int((end - start).total_seconds() // 60)
+        event = record_qa_event(
+            tx,
+            outlet_id=outlet_id,
+            kind="calibration",
+            start=start,
+            end=end,
+            source="logger",
+            pollutant=pollutant,
+            result={"flag": "C", "records": records, "minutes": minutes},
+            reference="HJ 212 flag C",
+            mn=mn_of.get(pollutant),
+        )
+        if stored is None:
+            known.append(event)
+        changed += 1
+    return changed

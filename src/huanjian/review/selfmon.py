@@ -35,8 +35,9 @@ class Tolerance:
     absolute: float
 
     @classmethod
-    def load(cls) -> Tolerance:
-        rs = load_ruleset("self_monitoring")
+    def load(cls, rule_id: str = "self_monitoring") -> Tolerance:
+        """``self_monitoring`` or ``enforcement`` (same shape, tuned apart)."""
+        rs = load_ruleset(rule_id)
         rs.str_("compare_with", choices=("corrected_hourly",))
         return cls(
             relative=rs.float_("relative_tolerance", low=0.0, high=10.0),

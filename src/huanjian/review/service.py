@@ -34,8 +34,8 @@ from huanjian.core.scope import Scope
 from huanjian.core.time import CST, cst_day_start, day_slices, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
+from huanjian.review import qa, selfmon
 from huanjian.review import repository as repo
-from huanjian.review import selfmon
 from huanjian.review.compute import OutletInput, OutletReview, review_outlet
 from huanjian.review.engine._arrays import DAY_S, cst_midnight_s, to_datetime
 from huanjian.review.engine.validity import Periods, monthly
@@ -82,7 +82,7 @@ def compute(
     days: int,
     *,
     as_of: datetime | None = None,
-) -> tuple[OutletReview, tuple[str, ...]]:
+) -> tuple[OutletReview, repo.Readings]:
     start = cst_day_start(start_day)
     end = start + timedelta(days=days)
     readings = repo.readings(session, info, start, end, received_before=as_of)
@@ -99,7 +99,7 @@ def compute(
         limits=repo.limits(session, info.id, start_day),
         layers=repo.layer_specs(layer_rows),
     )
-    return review_outlet(inp), readings.pollutants
+    return review_outlet(inp), readings
 
 
 def _f(x: Any) -> float | None:
@@ -390,9 +390,11 @@ class RunReport:
     events_created: int = 0
     events_updated: int = 0
     events_withdrawn: int = 0
+    calibrations: int = 0  # logger calibration QA events created or extended
 
     def add(self, other: RunReport) -> None:
-        for k in ("outlets", "days", "hours", "events_created", "events_updated", "events_withdrawn"):
+        for k in ("outlets", "days", "hours", "events_created", "events_updated", "events_withdrawn",
+                  "calibrations"):  # fmt: skip
             setattr(self, k, getattr(self, k) + getattr(other, k))
 
 
@@ -410,8 +412,13 @@ def recompute(
     start_day, end_day = _expand_for_events(tx.session, outlet_id, start_day, end_day)
     months: set[date] = set()
     for day, n in day_slices(start_day, end_day, SLICE_DAYS):
-        rv, _ = compute(tx.session, info, day, n)
+        rv, readings = compute(tx.session, info, day, n)
         start, end = cst_day_start(day), cst_day_start(day) + timedelta(days=n)
+        step_s = 60 if info.kind == "air" else 3600
+        runs = qa.calibration_runs(
+            readings.pollutants, readings.series, readings.times_s, rv.flag_codes, step_s
+        )
+        report.calibrations += qa.sync_calibrations(tx, info.id, runs, mn_of=info.pollutant_mn, step_s=step_s)
         r = ReviewResult
         tx.session.execute(
             delete(r).where(

@@ -7,22 +7,20 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from huanjian.access.policy import Principal, authorize
 from huanjian.core.scope import jurisdiction_filter
-from huanjian.core.time import CST, cst_day_start, utcnow
+from huanjian.core.time import CST, cst_day_start
 from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
-from huanjian.ingest.models import IngestLogger
 from huanjian.register.models import Organisation
+from huanjian.review import crosscheck, qa, service
 from huanjian.review import repository as repo
-from huanjian.review import service
 from huanjian.review.engine.indicators import Counts, rates
 from huanjian.review.models import (
     ExceedanceEvent,
     IndicatorCount,
-    ReviewLayer,
     ReviewResult,
     SelfMonitoringResult,
 )
@@ -107,6 +105,20 @@ def series(
                 "reason": x.reason,
             }
             for x in layers
+        ],
+        "enforcement": crosscheck.enforcement_results(tx.session, outlet_id, start, end),
+        "qa_events": [
+            {
+                "id": q.id,
+                "kind": q.kind,
+                "pollutant": q.pollutant or None,
+                "start": q.start_at.astimezone(CST).isoformat(),
+                "end": q.end_at.astimezone(CST).isoformat(),
+                "source": q.source,
+                "passed": q.passed,
+                "reference": q.reference,
+            }
+            for q in qa.events(tx, outlet_id, start, end)
         ],
         "self_monitoring": [
             {
@@ -276,97 +288,3 @@ def _names(tx: Tx, level: str, keys: set[Any]) -> dict[Any, str]:
             ).all()
         )
     return {}
-
-
-def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(hours=1)) -> dict[str, Any]:
-    """Off-site supervision home: outlets with status, KPI tiles, what needs attention today."""
-    authorize(principal, "review.read")
-    from huanjian.register.service import scope_for
-
-    scope = scope_for(tx, principal)
-    now = utcnow()
-    infos = repo.outlets(tx.session, scope)
-    seen = dict(tx.session.execute(select(IngestLogger.mn, IngestLogger.last_seen_at)).all()) if infos else {}
-    e = ExceedanceEvent
-    recent_events = tx.session.execute(
-        select(e.outlet_id, func.max(e.end_at)).where(e.withdrawn_at.is_(None)).group_by(e.outlet_id)
-    ).all()
-    latest_event = dict(recent_events)
-    # "exceeding": an event ending within a day of the outlet's latest reviewed hour
-    latest_hour = dict(
-        tx.session.execute(
-            select(ReviewResult.outlet_id, func.max(ReviewResult.period_start))
-            .where(ReviewResult.period == "hour", ReviewResult.received > 0)
-            .group_by(ReviewResult.outlet_id)
-        ).all()
-    )
-    points = []
-    counts = {"online": 0, "offline": 0, "exceeding": 0, "clue": 0}
-    for info in infos:
-        last = max((seen[m] for m in info.mns if seen.get(m)), default=None)
-        online = last is not None and now - last <= offline_after
-        ref = latest_hour.get(info.id)
-        exceeding = bool(
-            latest_event.get(info.id) and ref and latest_event[info.id] >= ref - timedelta(hours=23)
-        )
-        status = "exceeding" if exceeding else ("online" if online else "offline")
-        counts[status] += 1
-        points.append(
-            {
-                "id": info.id,
-                "name": f"{info.enterprise_name} {info.outlet_code}",
-                "lon": info.longitude,
-                "lat": info.latitude,
-                "status": status,
-                "kind": info.kind,
-            }
-        )
-    t = ReviewLayer
-    visible = jurisdiction_filter(scope, t.jurisdiction_code, t.enterprise_id)
-    pending = (
-        tx.session.scalar(select(func.count()).select_from(t).where(visible, t.status == "pending")) or 0
-    )
-    suspects = (
-        tx.session.scalar(
-            select(func.count())
-            .select_from(t)
-            .where(visible, t.kind == "suspect", t.effective_until.is_(None))
-        )
-        or 0
-    )
-    s = SelfMonitoringResult
-    disagreements = tx.session.scalars(
-        select(s)
-        .where(jurisdiction_filter(scope, s.jurisdiction_code, s.enterprise_id), s.disagrees.is_(True))
-        .order_by(s.sampled_at.desc())
-        .limit(20)
-    ).all()
-    today = now.astimezone(CST).date()
-    return {
-        "points": points,
-        "counts": counts,
-        "kpis": {
-            "outlets": len(infos),
-            "pending": pending,
-            "suspects": suspects,
-            "disagreements": len(disagreements),
-        },
-        "exceedances": exceedances(tx, principal, limit=20),
-        "queue": [x for x in _queue(tx, principal)][:20],
-        "disagreements": disagreements,
-        "indicators": indicators(
-            tx,
-            principal,
-            level="jurisdiction",
-            period="month",
-            start_day=today - timedelta(days=62),
-            end_day=today,
-        ),
-        "offline": [p for p in points if p["status"] == "offline"][:50],
-    }
-
-
-def _queue(tx: Tx, principal: Principal) -> list[ReviewLayer]:
-    from huanjian.review import layers
-
-    return layers.queue(tx, principal)

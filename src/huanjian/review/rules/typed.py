@@ -196,6 +196,8 @@ class IndicatorRules:
     def load(cls, rule_id: str = "indicators") -> IndicatorRules:
         rs = load_ruleset(rule_id)
         rs.str_("counting_unit", choices=("hour",))
+        # the only behaviour implemented: stopped and marked hours stay in expected and received
+        rs.str_("stopped_or_marked_hours", choices=("counted",))
         denominator = rs.str_("validity_rate_denominator", choices=("received", "expected"))
         return cls(
             ruleset=rs,
