@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -163,3 +165,29 @@ def test_one_plan_per_year_and_jurisdiction_inside_ones_own(fw: FieldWorld, tx: 
         planning.create(tx, SYSTEM, year=2027, jurisdiction_code="310112")
     with pytest.raises(PermissionDenied):
         planning.create(tx, Principal.of(fw.users["chief"]), year=2027, jurisdiction_code="310112")
+
+
+def test_cli_plans_once_per_year(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from huanjian.cli.common import reset_runtime
+    from huanjian.cli.main import app
+    from huanjian.settings import reset_settings_cache
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("HUANJIAN_DATA_DIR", str(tmp_path / "var"))
+    reset_settings_cache()
+    reset_runtime()
+    runner = CliRunner()
+    try:
+        assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+        assert runner.invoke(app, ["jurisdictions", "load", "31"]).exit_code == 0
+        first = runner.invoke(app, ["compare", "plan", "--year", "2027", "--json"])
+        assert first.exit_code == 0, first.output
+        out = json.loads(first.output)
+        assert out["year"] == 2027 and out["jurisdiction"] == "310000" and len(out["commitment"]) == 64
+        again = runner.invoke(app, ["compare", "plan", "--year", "2027"])
+        assert again.exit_code != 0 and "already has spot-test plan" in again.output
+    finally:
+        reset_runtime()
+        reset_settings_cache()

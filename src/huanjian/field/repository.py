@@ -124,6 +124,17 @@ def limits_on(session: Session, outlet_id: int, on: date) -> Sequence[Limit]:
     ).all()
 
 
+def outlets_of_enterprises(session: Session, enterprise_ids: Sequence[int]) -> Sequence[tuple[Outlet, str]]:
+    """(outlet, enterprise name) of these enterprises, for a lab's upload form."""
+    rows = session.execute(
+        select(Outlet, Organisation.name)
+        .join(Organisation, Organisation.id == Outlet.enterprise_id)
+        .where(Outlet.enterprise_id.in_(list(enterprise_ids)))
+        .order_by(Organisation.name, Outlet.outlet_code)
+    ).all()
+    return [(o, name) for o, name in rows]
+
+
 def get_device(session: Session, device_id: int) -> Device | None:
     return session.get(Device, device_id)
 
