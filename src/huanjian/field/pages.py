@@ -178,7 +178,7 @@ def lab_upload_page(request: Request, principal: PrincipalDep, tx: TxDep) -> Res
     served = (
         register.served_enterprise_ids(tx.session, principal.organisation_id, utcnow().date())
         if principal.organisation_id is not None
-        else set()
+        else ()
     )
     outlets = repository.outlets_of_enterprises(tx.session, served)
     return render(request, "field/lab_upload.html", {"outlets": outlets})

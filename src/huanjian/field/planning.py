@@ -129,7 +129,8 @@ def library(tx: Tx, year: int, jurisdiction_code: str, rules: Mapping[str, Any])
     session = tx.session
     by_contractor: dict[int, list[tuple[Any, str, int, str]]] = {}
     for row in repository.served_devices(session, jurisdiction_code):
-        by_contractor.setdefault(int(row[0].contractor_id), []).append(row)
+        if row[0].contractor_id is not None:  # the query keeps only served devices
+            by_contractor.setdefault(row[0].contractor_id, []).append(row)
     back = int(rules["risk"]["high_when"]["failed_comparison_in_previous_years"])
     start, end = datetime(year - back, 1, 1, tzinfo=CST), datetime(year, 1, 1, tzinfo=CST)
     out = []
