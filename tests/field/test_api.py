@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -31,6 +32,16 @@ FIELD_WRITES = {
     ("POST", "/api/v1/field/reports/{report_id}/correct"): "field.report.correct",
     ("POST", "/api/v1/field/lab-reports"): "field.lab_report.upload",
     ("POST", "/api/v1/field/lab-reports/{report_id}/recheck"): "field.technical_check.record",
+    ("POST", "/api/v1/field/lab-reports/upload"): "field.lab_report.upload",
+    ("POST", "/api/v1/field/spot-plans"): "field.spot_plan.create",
+    # The pages' forms (a 303 to the page the action leads to).
+    ("POST", "/field/reports"): "field.report.draft",
+    ("POST", "/field/reports/{report_id}/check"): "field.report.check",
+    ("POST", "/field/reports/{report_id}/return"): "field.report.return",
+    ("POST", "/field/reports/{report_id}/sign"): "field.report.sign",
+    ("POST", "/field/lab-reports"): "field.lab_report.upload",
+    ("POST", "/field/lab-reports/{report_id}/recheck"): "field.technical_check.record",
+    ("POST", "/field/spot-plans"): "field.spot_plan.create",
 }
 LAB = [{"sample_code": "S-JIA-0001", "pollutant": "a21026", "value": 41.2, "unit": "mg/m3"}]
 
@@ -47,9 +58,22 @@ def test_api_writes_are_audited(setup: Any, tx: Tx) -> None:
     client, fw, h = setup
     seen: set[tuple[str, str]] = set()
 
-    def call(route: tuple[str, str], user: str, path: str, body: Any = None, status: int = 200) -> Any:
+    def call(
+        route: tuple[str, str],
+        user: str,
+        path: str,
+        body: Any = None,
+        status: int = 200,
+        *,
+        form: dict[str, Any] | None = None,
+        files: dict[str, Any] | None = None,
+    ) -> Any:
         rid = f"field-{len(seen)}-{route[1][-12:]}"
-        r = client.post(path, json=body, headers={**h[user], "X-Request-ID": rid})
+        headers = {**h[user], "X-Request-ID": rid}
+        if form is not None or files is not None:
+            r = client.post(path, data=form, files=files, headers=headers, follow_redirects=False)
+        else:
+            r = client.post(path, json=body, headers=headers)
         assert r.status_code == status, (route, r.status_code, r.text)
         tx.session.expire_all()
         actions = [
@@ -57,7 +81,7 @@ def test_api_writes_are_audited(setup: Any, tx: Tx) -> None:
         ]
         assert any(a.startswith(FIELD_WRITES[route]) for a in actions), (route, actions)
         seen.add(route)
-        return r.json()
+        return r.headers["location"] if r.status_code == 303 else r.json()
 
     rec = fw.records["jia"]
     new = call(
@@ -175,6 +199,83 @@ def test_api_writes_are_audited(setup: Any, tx: Tx) -> None:
         201,
     )
     assert recheck["conclusion"] == "findings" and recheck["findings"][-1]["rule"] == "reviewer"
+    pdf_bytes = b"%PDF-1.4 lab report as issued"
+    with_file = call(
+        ("POST", "/api/v1/field/lab-reports/upload"),
+        "lab",
+        "/api/v1/field/lab-reports/upload",
+        status=201,
+        form={
+            "report": json.dumps(
+                {
+                    "report_number": "ZX-2026-10",
+                    "outlet_id": fw.outlets["jia"],
+                    "sampled_on": "2026-03-03",
+                    "content": {"results": LAB, "original_records": LAB, "qc": []},
+                }
+            )
+        },
+        files={"file": ("ZX-2026-10.pdf", pdf_bytes, "application/pdf")},
+    )
+    assert with_file["file_sha256"] == hashlib.sha256(pdf_bytes).hexdigest()
+    got = client.get(f"/api/v1/field/lab-reports/{with_file['id']}/file", headers=h["chief"])
+    assert got.content == pdf_bytes and got.headers["content-type"] == "application/pdf"
+    plan = call(
+        ("POST", "/api/v1/field/spot-plans"),
+        "chief",
+        "/api/v1/field/spot-plans",
+        {"year": 2027, "jurisdiction_code": "310115"},
+        201,
+    )
+    assert plan["items"] and {i["device_id"] for i in plan["items"]} == {fw.devices["jia"]}
+
+    # The pages' forms.
+    page = call(
+        ("POST", "/field/reports"),
+        "drafter",
+        "/field/reports",
+        status=303,
+        form={"record_id": str(rec), "lab_results": "S-JIA-0001 a21026 41.2 mg/m3"},
+    )
+    base = page.rstrip("/")
+    call(("POST", "/field/reports/{report_id}/check"), "checker", f"{base}/check", status=303, form={})
+    call(
+        ("POST", "/field/reports/{report_id}/return"),
+        "checker",
+        f"{base}/return",
+        status=303,
+        form={"reason": "补充"},
+    )
+    client.post(f"{base}/check", headers=h["checker"], follow_redirects=False)
+    call(("POST", "/field/reports/{report_id}/sign"), "signer", f"{base}/sign", status=303, form={})
+    assert "signed" in client.get(base, headers=h["drafter"]).text
+    lab_page = call(
+        ("POST", "/field/lab-reports"),
+        "lab",
+        "/field/lab-reports",
+        status=303,
+        form={
+            "report_number": "ZX-2026-11",
+            "outlet_id": str(fw.outlets["jia"]),
+            "sampled_on": "2026-03-04",
+            "content": json.dumps({"results": LAB, "original_records": LAB, "qc": []}),
+        },
+        files={"file": ("scan.pdf", pdf_bytes, "application/pdf")},
+    )
+    call(
+        ("POST", "/field/lab-reports/{report_id}/recheck"),
+        "chief",
+        f"{lab_page}/recheck",
+        status=303,
+        form={"findings": "", "out_of_plan_reason": "投诉线索"},
+    )
+    call(
+        ("POST", "/field/spot-plans"),
+        "chief",
+        "/field/spot-plans",
+        status=303,
+        form={"year": "2028", "jurisdiction_code": "310115"},
+    )
     assert seen == set(FIELD_WRITES)
 
 

@@ -10,6 +10,7 @@ not by Pudong nor by an enterprise).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,7 +19,7 @@ from huanjian.access.policy import Principal
 from huanjian.casework.files import FileStore
 from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
-from huanjian.field import comparison, labs, reports
+from huanjian.field import comparison, labs, planning, reports
 from huanjian.field import service as field
 from huanjian.field.compare.inputs import CST
 from tests.factories import PASSWORD, People
@@ -71,7 +72,10 @@ def field_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
         outlet_id=fw.outlets["yi"],
         sampled_on=date(2026, 3, 2),
         content=LAB_CONTENT,
+        file=labs.LabFile("ZX-PD-1.pdf", "application/pdf", b"%PDF-1.4 minhang"),
+        store=FileStore(runtime.settings.data_dir),
     )
+    plan = planning.create(tx, Principal.system(), year=2027, jurisdiction_code="310112")
     return {
         "f_mh_record": fw.records["yi"],
         "f_mh_case": fw.cases["yi"],
@@ -80,6 +84,7 @@ def field_world(tx: Tx, runtime: Runtime, people: People) -> dict[str, int]:
         "f_mh_report": report.id,
         "f_mh_comparison": test.id,
         "f_lab_report": lab_report.id,
+        "f_mh_plan": plan.id,
     }
 
 
@@ -246,6 +251,112 @@ def case_page_report(w: World) -> None:
     assert w.client.get(f"/field/reports/{w.ids['f_mh_report']}", headers=w.h["minhang"]).status_code == 200
 
 
+def case_spot_plans(w: World) -> None:
+    ids = {p["id"] for p in w.client.get("/api/v1/field/spot-plans", headers=w.h["pudong"]).json()}
+    assert w.ids["f_mh_plan"] not in ids
+    ids = {p["id"] for p in w.client.get("/api/v1/field/spot-plans", headers=w.h["minhang"]).json()}
+    assert w.ids["f_mh_plan"] in ids
+    assert w.client.get("/api/v1/field/spot-plans", headers=w.h["contractor"]).status_code == 403
+
+
+def case_create_spot_plan(w: World) -> None:
+    body = {"year": 2029, "jurisdiction_code": "310112"}
+    assert _denied(w.client.post("/api/v1/field/spot-plans", json=body, headers=w.h["pudong"]).status_code)
+    assert w.client.post("/api/v1/field/spot-plans", json=body, headers=w.h["contractor"]).status_code == 403
+
+
+def _plan_case(prefix: str) -> Case:
+    def case(w: World) -> None:
+        path = f"{prefix}/{w.ids['f_mh_plan']}"
+        assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+        assert w.client.get(path, headers=w.h["minhang"]).status_code == 200
+
+    return case
+
+
+def case_upload_lab_report_file(w: World) -> None:
+    body = {
+        "report_number": "X",
+        "outlet_id": w.ids["f_mh_outlet"],
+        "sampled_on": "2027-01-04",
+        "content": LAB_CONTENT,
+    }
+    form = {"report": json.dumps(body)}
+    files = {"file": ("x.pdf", b"%PDF", "application/pdf")}
+    path = "/api/v1/field/lab-reports/upload"
+    assert w.client.post(path, data=form, files=files, headers=w.h["ent_b"]).status_code == 403
+    assert w.client.post(path, data=form, files=files, headers=_lab(w)).status_code == 404  # not served then
+
+
+def case_lab_report_file(w: World) -> None:
+    path = f"/api/v1/field/lab-reports/{w.ids['f_lab_report']}/file"
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+    got = w.client.get(path, headers=w.h["minhang"])
+    assert got.status_code == 200 and got.content == b"%PDF-1.4 minhang"
+
+
+def case_page_spot_plans(w: World) -> None:
+    link = f"/field/spot-plans/{w.ids['f_mh_plan']}"
+    assert link not in w.client.get("/field/spot-plans", headers=w.h["pudong"]).text
+    assert link in w.client.get("/field/spot-plans", headers=w.h["minhang"]).text
+    assert w.client.get("/field/spot-plans", headers=w.h["ent_b"]).status_code == 403
+
+
+def case_page_create_spot_plan(w: World) -> None:
+    form = {"year": "2029", "jurisdiction_code": "310112"}
+    r = w.client.post("/field/spot-plans", data=form, headers=w.h["pudong"], follow_redirects=False)
+    assert _denied(r.status_code)
+
+
+def case_page_draft_report(w: World) -> None:
+    form = {"record_id": str(w.ids["f_mh_record"]), "lab_results": ""}
+    for user in ("pudong", "pudong_admin"):
+        r = w.client.post("/field/reports", data=form, headers=w.h[user], follow_redirects=False)
+        assert _denied(r.status_code), r.text
+
+
+def _page_report_case(suffix: str, form: dict[str, str]) -> Case:
+    def case(w: World) -> None:
+        path = f"/field/reports/{w.ids['f_mh_report']}{suffix}"
+        for user in ("pudong", "pudong_admin"):
+            r = w.client.post(path, data=form, headers=w.h[user], follow_redirects=False)
+            assert r.status_code == 404, r.text
+
+    return case
+
+
+def case_page_lab_upload_form(w: World) -> None:
+    assert w.client.get("/field/lab-reports/new", headers=w.h["ent_b"]).status_code == 403
+    page = w.client.get("/field/lab-reports/new", headers=_lab(w))
+    # The lab's contract with 乙 ended on 2026-06-30: its outlet is not offered.
+    assert page.status_code == 200 and f'value="{w.ids["f_mh_outlet"]}"' not in page.text
+
+
+def case_page_lab_upload(w: World) -> None:
+    form = {
+        "report_number": "X",
+        "outlet_id": str(w.ids["f_mh_outlet"]),
+        "sampled_on": "2027-01-04",
+        "content": '{"results": [{"sample_code": "L", "pollutant": "a21026", "value": 1, "unit": "mg/m3"}], '
+        '"original_records": [], "qc": []}',
+    }
+    assert w.client.post("/field/lab-reports", data=form, headers=w.h["ent_b"]).status_code == 403
+    assert w.client.post("/field/lab-reports", data=form, headers=_lab(w)).status_code == 404
+
+
+def case_page_lab_report(w: World) -> None:
+    path = f"/field/lab-reports/{w.ids['f_lab_report']}"
+    assert w.client.get(path, headers=w.h["pudong"]).status_code == 404
+    assert w.client.get(path, headers=w.h["minhang"]).status_code == 200
+
+
+def case_page_recheck(w: World) -> None:
+    path = f"/field/lab-reports/{w.ids['f_lab_report']}/recheck"
+    assert w.client.post(path, data={}, headers=w.h["pudong"], follow_redirects=False).status_code == 404
+    form = {"out_of_plan_reason": "x"}
+    assert w.client.post(path, data=form, headers=_lab(w), follow_redirects=False).status_code == 403
+
+
 FIELD_CASES: dict[tuple[str, str], Case] = {
     ("GET", "/api/v1/field/methods"): case_methods,
     ("GET", "/api/v1/field/records"): case_records,
@@ -278,4 +389,20 @@ FIELD_CASES: dict[tuple[str, str], Case] = {
     ("GET", "/field"): case_page_index,
     ("GET", "/field/records/{record_id}"): case_page_record,
     ("GET", "/field/reports/{report_id}"): case_page_report,
+    ("GET", "/api/v1/field/spot-plans"): case_spot_plans,
+    ("POST", "/api/v1/field/spot-plans"): case_create_spot_plan,
+    ("GET", "/api/v1/field/spot-plans/{plan_id}"): _plan_case("/api/v1/field/spot-plans"),
+    ("POST", "/api/v1/field/lab-reports/upload"): case_upload_lab_report_file,
+    ("GET", "/api/v1/field/lab-reports/{report_id}/file"): case_lab_report_file,
+    ("GET", "/field/spot-plans"): case_page_spot_plans,
+    ("POST", "/field/spot-plans"): case_page_create_spot_plan,
+    ("GET", "/field/spot-plans/{plan_id}"): _plan_case("/field/spot-plans"),
+    ("POST", "/field/reports"): case_page_draft_report,
+    ("POST", "/field/reports/{report_id}/check"): _page_report_case("/check", {}),
+    ("POST", "/field/reports/{report_id}/return"): _page_report_case("/return", {"reason": "x"}),
+    ("POST", "/field/reports/{report_id}/sign"): _page_report_case("/sign", {}),
+    ("GET", "/field/lab-reports/new"): case_page_lab_upload_form,
+    ("POST", "/field/lab-reports"): case_page_lab_upload,
+    ("GET", "/field/lab-reports/{report_id}"): case_page_lab_report,
+    ("POST", "/field/lab-reports/{report_id}/recheck"): case_page_recheck,
 }

@@ -69,6 +69,11 @@ def score(seed: str, candidate_id: str) -> str:
     return hmac.new(bytes.fromhex(seed), candidate_id.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+def rank(seed: str, ids: Sequence[str]) -> list[tuple[str, str]]:
+    """``(score, id)`` pairs ordered by HMAC score, ascending: the order every draw takes from."""
+    return sorted((score(seed, i), i) for i in ids)
+
+
 @lru_cache(maxsize=1)
 def default_rules() -> dict[str, Any]:
     text = resources.files("huanjian.draw").joinpath("rates.json").read_text(encoding="utf-8")
@@ -122,7 +127,7 @@ def draw(
     summary: list[StratumResult] = []
     for name, (rate, members) in sorted(buckets.items()):
         k = draw_count(len(members), rate)
-        ranked = sorted((score(seed, m.id), m.id) for m in members)
+        ranked = rank(seed, [m.id for m in members])
         picks.extend(Pick(cid, name, i + 1, s) for i, (s, cid) in enumerate(ranked[:k]))
         summary.append(StratumResult(name, len(members), rate, k))
     return picks, summary

@@ -3,15 +3,19 @@ comparison tests, monitoring reports under three-level review, labs' reports and
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, File, Form, Response, UploadFile
+from pydantic import ValidationError as BodyError
 
 from huanjian.access.policy import authorize
 from huanjian.casework.files import FileStore
-from huanjian.field import comparison, labels, labs, reports
+from huanjian.core.tx import Tx
+from huanjian.errors import ValidationError
+from huanjian.field import comparison, labels, labs, planning, reports
 from huanjian.field import service as field
+from huanjian.field.models import SpotPlan
 from huanjian.field.rules import methods
 from huanjian.field.schemas import (
     ComparisonIn,
@@ -29,6 +33,9 @@ from huanjian.field.schemas import (
     ReportIn,
     ReportOut,
     ResolveIn,
+    SpotItemOut,
+    SpotPlanIn,
+    SpotPlanOut,
     SyncOut,
     UploadOut,
 )
@@ -143,6 +150,37 @@ def get_comparison(test_id: int, principal: PrincipalDep, tx: TxDep) -> Comparis
     return ComparisonOut.model_validate(comparison.get(tx, principal, test_id))
 
 
+# --------------------------------------------------------------------------- spot-test plans
+
+
+def _plan_out(tx: Tx, plan: SpotPlan, *, verify: bool = False) -> SpotPlanOut:
+    out = SpotPlanOut.model_validate(plan)
+    items = planning.items(tx, plan)
+    out.items = [SpotItemOut.model_validate(i) for i in items]
+    if verify:
+        out.problems = planning.verify(plan, items)
+    return out
+
+
+@router.get("/spot-plans", response_model=list[SpotPlanOut])
+def list_spot_plans(principal: PrincipalDep, tx: TxDep) -> list[SpotPlanOut]:
+    """Yearly spot comparison-test plans (without their items; get one for those)."""
+    return [SpotPlanOut.model_validate(p) for p in planning.list_plans(tx, principal)]
+
+
+@router.post("/spot-plans", response_model=SpotPlanOut, status_code=201)
+def create_spot_plan(body: SpotPlanIn, principal: PrincipalDep, tx: TxDep) -> SpotPlanOut:
+    """Plan the year: every contractor, tests by grade and risk, devices by HMAC draw (409 if one exists)."""
+    plan = planning.create(tx, principal, year=body.year, jurisdiction_code=body.jurisdiction_code)
+    return _plan_out(tx, plan)
+
+
+@router.get("/spot-plans/{plan_id}", response_model=SpotPlanOut)
+def get_spot_plan(plan_id: int, principal: PrincipalDep, tx: TxDep) -> SpotPlanOut:
+    """The plan with its items and ``problems``: the recomputation from the seed (empty: verified)."""
+    return _plan_out(tx, planning.get(tx, principal, plan_id), verify=True)
+
+
 # --------------------------------------------------------------------------- reports
 
 
@@ -204,6 +242,38 @@ def list_lab_reports(principal: PrincipalDep, tx: TxDep) -> list[LabReportOut]:
 @router.post("/lab-reports", response_model=LabReportOut, status_code=201)
 def upload_lab_report(body: LabReportIn, principal: PrincipalDep, tx: TxDep) -> LabReportOut:
     return LabReportOut.model_validate(labs.upload(tx, principal, **body.model_dump()))
+
+
+@router.post("/lab-reports/upload", response_model=LabReportOut, status_code=201)
+async def upload_lab_report_file(
+    principal: PrincipalDep,
+    tx: TxDep,
+    settings: SettingsDep,
+    report: Annotated[str, Form(description="the JSON body of POST /lab-reports")],
+    file: Annotated[UploadFile, File(description="the report as issued (PDF or other); kept by SHA-256")],
+) -> LabReportOut:
+    """The lab's report as multipart: its JSON (``report``) with the issued file alongside."""
+    try:
+        body = LabReportIn.model_validate_json(report)
+    except BodyError as exc:
+        raise ValidationError(f"report: {exc.errors()[0]['msg']}", field="report") from exc
+    upload = labs.LabFile(file.filename or "report", file.content_type or "", await file.read())
+    row = labs.upload(tx, principal, **body.model_dump(), file=upload, store=FileStore(settings.data_dir))
+    return LabReportOut.model_validate(row)
+
+
+@router.get("/lab-reports/{report_id}/file")
+def lab_report_file(report_id: int, principal: PrincipalDep, tx: TxDep, settings: SettingsDep) -> Response:
+    """The file as the lab uploaded it (409 integrity error if it no longer matches its SHA-256)."""
+    row, content = labs.file_of(tx, principal, FileStore(settings.data_dir), report_id)
+    return Response(
+        content,
+        media_type=row.file_type or "application/octet-stream",
+        headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(row.file_name or 'report')}",
+            "X-Content-SHA256": row.file_sha256 or "",
+        },
+    )
 
 
 @router.get("/lab-reports/{report_id}", response_model=LabReportOut)

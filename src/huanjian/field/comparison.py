@@ -24,7 +24,7 @@ from huanjian.casework import service as cases
 from huanjian.core.time import ensure_utc, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
-from huanjian.field import repository
+from huanjian.field import planning, repository
 from huanjian.field.compare.evaluate import evaluate
 from huanjian.field.compare.inputs import parse_json
 from huanjian.field.models import ComparisonTest
@@ -108,6 +108,7 @@ def record(
     )
     repository.add(tx.session, row)
     forward_to_review_qa(tx, row, logger.mn)
+    spot = planning.fulfil(tx, row)
     if result.verdict == "fail":
         _notify_contractor(tx, row, outlet.outlet_code, enterprise.organisation.name)
         if om_follows_standard is False:
@@ -135,6 +136,7 @@ def record(
             "suspect_layer": row.suspect_layer_id,
             "case": row.case_id,
             "om_follows_standard": om_follows_standard,
+            "spot_plan_item": spot.id if spot else None,
         },
         jurisdiction_code=jurisdiction,
     )

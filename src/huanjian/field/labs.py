@@ -9,6 +9,10 @@ fraction, so the platform can recompute it and a lab cannot predict it. The
 reviewer runs the same automatic checks as for the station's own reports and
 adds findings; every failing check and every finding is recorded against the lab
 with the points of ``finding_points`` for its credit.
+
+The report as the lab issued it (usually a PDF) may come with the JSON: it is kept in
+the file store by its SHA-256, which is recorded with the report and in the audit
+entry, so the file shown later can be proven to be the one uploaded.
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from huanjian.access.policy import Principal, authorize, check_visible
 from huanjian.access.roles import OUTSIDE_ROLES
+from huanjian.casework.files import FileStore
 from huanjian.core.time import CST, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -28,6 +34,15 @@ from huanjian.field import checks, repository
 from huanjian.field.models import LabFinding, LabReport, TechnicalCheck
 from huanjian.field.rules import rules, sha256_of
 from huanjian.register import repository as register
+
+
+@dataclass(frozen=True, slots=True)
+class LabFile:
+    """The report file as uploaded: its name and declared type, and its bytes."""
+
+    name: str
+    content_type: str
+    content: bytes
 
 
 def get(tx: Tx, actor: Principal, report_id: int) -> LabReport:
@@ -57,8 +72,11 @@ def upload(
     outlet_id: int,
     sampled_on: date,
     content: dict[str, Any],
+    file: LabFile | None = None,
+    store: FileStore | None = None,
 ) -> LabReport:
-    """A lab's report (results, original records, QC) for an enterprise it serves."""
+    """A lab's report (results, original records, QC) for an enterprise it serves, with the
+    report's file (PDF or other) when given, stored by SHA-256."""
     authorize(actor, "lab_reports.upload")
     if actor.organisation_id is None:
         raise PermissionDenied("a lab account belongs to a lab")
@@ -99,6 +117,13 @@ def upload(
     ]
     if existing:
         raise Conflict(f"report {row.report_number} was uploaded already (id {existing[0].id})")
+    if file is not None:
+        if store is None:
+            raise ValueError("a file needs the file store")
+        row.file_sha256 = store.put(file.content)
+        row.file_name = (file.name or "report").strip()[:200]
+        row.file_type = (file.content_type or "application/octet-stream")[:100]
+        row.file_size = len(file.content)
     repository.add(tx.session, row)
     plan = rules()["recheck_plan"]
     year = row.uploaded_at.astimezone(CST).year
@@ -122,6 +147,8 @@ def upload(
             "report_number": row.report_number,
             "enterprise": row.enterprise_id,
             "content_sha256": row.content_sha256,
+            "file_sha256": row.file_sha256,
+            "file_name": row.file_name,
             "selected": row.selected,
             "selection": row.selection,
         },
@@ -208,6 +235,18 @@ def recheck(
         organisation_id=row.lab_id,
     )
     return tc
+
+
+def file_of(tx: Tx, actor: Principal, store: FileStore, report_id: int) -> tuple[LabReport, bytes]:
+    """The report's file, read back from the store and checked against its recorded SHA-256."""
+    row = get(tx, actor, report_id)
+    if row.file_sha256 is None:
+        raise NotFound(f"lab report {report_id} came without a file")
+    return row, store.get(row.file_sha256)
+
+
+def technical_check(tx: Tx, row: LabReport) -> TechnicalCheck | None:
+    return repository.technical_check_of(tx.session, row.id)
 
 
 def findings_of(tx: Tx, check: TechnicalCheck) -> Sequence[LabFinding]:

@@ -221,6 +221,11 @@ class LabReport(Base):
     sampled_on: Mapped[date] = mapped_column(Date, nullable=False)
     content: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     content_sha256: Mapped[str] = mapped_column(String(64), nullable=False)
+    # The report as the lab issued it (PDF or other file), kept by SHA-256 in the file store.
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_name: Mapped[str | None] = mapped_column(String(200))
+    file_type: Mapped[str | None] = mapped_column(String(100))
+    file_size: Mapped[int | None] = mapped_column(Integer)
     selected: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     selection: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
     uploaded_by: Mapped[str] = mapped_column(String(200), nullable=False)
@@ -261,3 +266,53 @@ class LabFinding(Base):
     credit_points: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     credit_forwarded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class SpotPlan(Base):
+    """年度比对抽测计划: one year's spot comparison tests for every O&M contractor in a jurisdiction.
+
+    ``library`` freezes what the plan was computed from (each contractor with its grade,
+    risk, number of tests and devices) and ``weights`` the planning rules as they were,
+    so :func:`huanjian.field.planning.verify` can recompute the items from ``seed``.
+    """
+
+    __tablename__ = "field_spot_plan"
+    __table_args__ = (UniqueConstraint("year", "jurisdiction_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, nullable=False)
+    jurisdiction_code: Mapped[str] = mapped_column(
+        ForeignKey("jurisdiction.code"), nullable=False, index=True
+    )
+    seed: Mapped[str] = mapped_column(String(64), nullable=False)
+    commitment: Mapped[str] = mapped_column(String(64), nullable=False)
+    weights: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False, default=dict)
+    library: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, nullable=False, default=list)
+    created_by: Mapped[str] = mapped_column(String(200), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class SpotPlanItem(Base):
+    """One planned spot comparison test (a task): a device drawn for a contractor, due in a quarter.
+
+    Recording a comparison test on the device in the plan's year fulfils the earliest open item.
+    """
+
+    __tablename__ = "field_spot_plan_item"
+    __table_args__ = (UniqueConstraint("plan_id", "contractor_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("field_spot_plan.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    contractor_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), nullable=False, index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # 1..n within the contractor
+    device_id: Mapped[int] = mapped_column(ForeignKey("device.id"), nullable=False, index=True)
+    device_ref: Mapped[str] = mapped_column(String(50), nullable=False)  # MN:pollutant, the drawn id
+    score: Mapped[str] = mapped_column(String(64), nullable=False)
+    quarter: Mapped[int] = mapped_column(Integer, nullable=False)
+    jurisdiction_code: Mapped[str] = mapped_column(
+        ForeignKey("jurisdiction.code"), nullable=False, index=True
+    )
+    comparison_id: Mapped[int | None] = mapped_column(ForeignKey("field_comparison_test.id"))
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

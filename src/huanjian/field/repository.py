@@ -9,7 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from huanjian.access.models import User
-from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.core.scope import Scope, jurisdiction_filter, subtree_prefix
 from huanjian.field.models import (
     ComparisonTest,
     CustodyLink,
@@ -19,10 +19,12 @@ from huanjian.field.models import (
     LabFinding,
     LabReport,
     MonitoringReport,
+    SpotPlan,
+    SpotPlanItem,
     TechnicalCheck,
 )
 from huanjian.ingest.models import IngestReading
-from huanjian.register.models import Device, Limit, Logger, Outlet
+from huanjian.register.models import Device, Enterprise, Limit, Logger, Organisation, Outlet
 
 
 def add(session: Session, obj: object) -> None:
@@ -120,6 +122,17 @@ def limits_on(session: Session, outlet_id: int, on: date) -> Sequence[Limit]:
         )
         .order_by(Limit.pollutant, Limit.averaging_period)
     ).all()
+
+
+def outlets_of_enterprises(session: Session, enterprise_ids: Sequence[int]) -> Sequence[tuple[Outlet, str]]:
+    """(outlet, enterprise name) of these enterprises, for a lab's upload form."""
+    rows = session.execute(
+        select(Outlet, Organisation.name)
+        .join(Organisation, Organisation.id == Outlet.enterprise_id)
+        .where(Outlet.enterprise_id.in_(list(enterprise_ids)))
+        .order_by(Organisation.name, Outlet.outlet_code)
+    ).all()
+    return [(o, name) for o, name in rows]
 
 
 def get_device(session: Session, device_id: int) -> Device | None:
@@ -281,3 +294,84 @@ def reports_of_case(session: Session, case_id: int) -> Sequence[MonitoringReport
 def comparisons_of_case(session: Session, case_id: int) -> Sequence[ComparisonTest]:
     stmt = select(ComparisonTest).where(ComparisonTest.case_id == case_id)
     return session.scalars(stmt.order_by(ComparisonTest.id)).all()
+
+
+# --------------------------------------------------------------------------- spot-test plans
+
+
+def contractors(session: Session) -> Sequence[Organisation]:
+    """Every O&M contractor in the register, operating or not (a suspended one still has devices)."""
+    return session.scalars(
+        select(Organisation).where(Organisation.kind == "contractor").order_by(Organisation.id)
+    ).all()
+
+
+def served_devices(session: Session, jurisdiction_code: str) -> Sequence[tuple[Device, str, int, str]]:
+    """(device, MN, enterprise id, enterprise jurisdiction) of devices with a contractor in the subtree."""
+    prefix = subtree_prefix(jurisdiction_code)
+    rows = session.execute(
+        select(Device, Logger.mn, Logger.enterprise_id, Organisation.jurisdiction_code)
+        .join(Logger, Logger.id == Device.logger_id)
+        .join(Enterprise, Enterprise.id == Logger.enterprise_id)
+        .join(Organisation, Organisation.id == Enterprise.id)
+        .where(
+            Device.contractor_id.is_not(None),
+            Organisation.jurisdiction_code.startswith(prefix, autoescape=True),
+        )
+        .order_by(Device.id)
+    ).all()
+    return [(d, mn, eid, code or "") for d, mn, eid, code in rows]
+
+
+def failed_comparisons(session: Session, contractor_id: int, start: datetime, end: datetime) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ComparisonTest)
+            .where(
+                ComparisonTest.contractor_id == contractor_id,
+                ComparisonTest.verdict == "fail",
+                ComparisonTest.period_start >= start,
+                ComparisonTest.period_start < end,
+            )
+        )
+        or 0
+    )
+
+
+def spot_plan_for(session: Session, year: int, jurisdiction_code: str) -> SpotPlan | None:
+    return session.scalar(
+        select(SpotPlan).where(SpotPlan.year == year, SpotPlan.jurisdiction_code == jurisdiction_code)
+    )
+
+
+def get_spot_plan(session: Session, plan_id: int) -> SpotPlan | None:
+    return session.get(SpotPlan, plan_id)
+
+
+def list_spot_plans(session: Session, scope: Scope) -> Sequence[SpotPlan]:
+    stmt = select(SpotPlan).where(jurisdiction_filter(scope, SpotPlan.jurisdiction_code))
+    return session.scalars(stmt.order_by(SpotPlan.year.desc(), SpotPlan.id.desc())).all()
+
+
+def spot_items(session: Session, plan_id: int) -> Sequence[SpotPlanItem]:
+    return session.scalars(
+        select(SpotPlanItem)
+        .where(SpotPlanItem.plan_id == plan_id)
+        .order_by(SpotPlanItem.contractor_id, SpotPlanItem.position)
+    ).all()
+
+
+def open_spot_item(session: Session, device_id: int, year: int) -> SpotPlanItem | None:
+    """The earliest open item of the year for this device (any plan: they may nest by jurisdiction)."""
+    return session.scalar(
+        select(SpotPlanItem)
+        .join(SpotPlan, SpotPlan.id == SpotPlanItem.plan_id)
+        .where(
+            SpotPlanItem.device_id == device_id,
+            SpotPlan.year == year,
+            SpotPlanItem.comparison_id.is_(None),
+        )
+        .order_by(SpotPlanItem.quarter, SpotPlanItem.id)
+        .limit(1)
+    )

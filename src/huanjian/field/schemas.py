@@ -168,6 +168,10 @@ class LabReportOut(BaseModel):
     report_number: str
     sampled_on: date
     content_sha256: str
+    file_sha256: str | None = None
+    file_name: str | None = None
+    file_type: str | None = None
+    file_size: int | None = None
     selected: bool
     selection: dict[str, Any]
     uploaded_by: str
@@ -192,3 +196,39 @@ class RecheckOut(BaseModel):
     reviewer: str
     created_at: datetime
     findings: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class SpotPlanIn(BaseModel):
+    year: int = Field(ge=2000, le=2100, examples=[2027])
+    jurisdiction_code: str = Field(examples=["310000"])
+
+
+class SpotItemOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    contractor_id: int
+    position: int
+    device_id: int
+    device_ref: str
+    score: str
+    quarter: int
+    jurisdiction_code: str
+    comparison_id: int | None
+    done_at: datetime | None
+
+
+class SpotPlanOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    year: int
+    jurisdiction_code: str
+    seed: str
+    commitment: str
+    weights: dict[str, Any]
+    library: list[dict[str, Any]]
+    created_by: str
+    created_at: datetime
+    items: list[SpotItemOut] = Field(default_factory=list)
+    problems: list[str] | None = Field(default=None, description="verify: empty when it checks out")

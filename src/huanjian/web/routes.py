@@ -98,5 +98,7 @@ PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         # Published credit grades and the red / poor lists (published evaluations only).
         ("GET", "/public/credit"),
         ("GET", "/api/v1/public/credit"),
+        # The field pages' service worker: a script like a static file, no tenant data.
+        ("GET", "/field/sw.js"),
     }
 )

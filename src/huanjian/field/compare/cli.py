@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.table import Table
 
 from huanjian.errors import HuanjianError
 from huanjian.field.compare.evaluate import KIND_NAMES, Evaluation, evaluate, fmt
@@ -130,3 +131,48 @@ def evaluate_command(
         typer.echo(render_text(result))
     if result.verdict != "pass":
         raise typer.Exit(EXIT_FAIL)
+
+
+@app.command("plan")
+def plan_command(
+    year: Annotated[int, typer.Option("--year", help="Year to plan, e.g. 2027.")],
+    jurisdiction: Annotated[
+        str, typer.Option("--jurisdiction", help="Jurisdiction code (default: the city, 310000).")
+    ] = "310000",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """Plan the year's spot comparison tests: every O&M contractor, weighted by grade and risk."""
+    # The database-backed commands import lazily: `compare evaluate` needs no database.
+    from huanjian.cli.common import console, handle_errors, operator, print_json, runtime
+    from huanjian.field import planning
+
+    @handle_errors
+    def go() -> None:
+        principal, ctx = operator()
+        with runtime().tx(ctx) as tx:
+            plan = planning.create(tx, principal, year=year, jurisdiction_code=jurisdiction)
+            items = [
+                {"contractor_id": i.contractor_id, "device": i.device_ref, "quarter": i.quarter}
+                for i in planning.items(tx, plan)
+            ]
+            head = {"plan": plan.id, "year": plan.year, "jurisdiction": plan.jurisdiction_code}
+            lib = plan.library
+            commitment = plan.commitment
+        if as_json:
+            print_json({**head, "commitment": commitment, "contractors": lib, "items": items})
+            return
+        console.print(f"spot-test plan {head['plan']} for {year} in {jurisdiction}; commitment {commitment}")
+        table = Table("contractor", "grade", "risk", "tests", "devices (quarter)")
+        for entry in lib:
+            cid = entry["contractor_id"]
+            mine = [f"{i['device']} (Q{i['quarter']})" for i in items if i["contractor_id"] == cid]
+            table.add_row(
+                entry["name"],
+                entry["level"],
+                entry["risk"],
+                str(entry["tests"] if entry["devices"] else 0),
+                "\n".join(mine) or "no device in the jurisdiction",
+            )
+        console.print(table)
+
+    go()
