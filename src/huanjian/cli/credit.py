@@ -61,6 +61,12 @@ def show(credit_code: str, as_json: bool = typer.Option(False, "--json")) -> Non
     for key in ("effective", "provisional"):
         g = data[key]
         console.print(f"{key}: {g['grade']} ({g['source']}: {g['provenance']})" if g else f"{key}: —")
+    if inc := data["incomplete"]:
+        console.print(
+            f"[yellow]incomplete[/yellow] {inc['period']} (evaluation {inc['evaluation_id']}): "
+            f"data cover {inc['coverage']:.0%} of the weight, {inc['min_share']:.0%} needed; "
+            f"no data for {', '.join(inc['missing'])} — not graded, no consequences"
+        )
     table = Table("period", "run", "status", "score", "grade")
     for h in data["history"]:
         table.add_row(

@@ -19,6 +19,7 @@ from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.credit import repository, schemes
 from huanjian.credit.models import SupervisionClassDecision
+from huanjian.credit.scoring import INCOMPLETE
 from huanjian.draw import ranking
 from huanjian.errors import NotFound, ValidationError
 from huanjian.register import service as register
@@ -55,9 +56,25 @@ def effective_grade(session: Session, scheme: str, organisation_id: int) -> Grad
 
 def provisional_grade(session: Session, scheme: str, organisation_id: int) -> Grade | None:
     for ev, run in repository.history(session, organisation_id):
-        if run.scheme == scheme and run.status == "draft":
+        if run.scheme == scheme and run.status == "draft" and ev.grade != INCOMPLETE:
             return Grade(ev.grade, "provisional", f"computed, not published: run {run.id} ({run.period})")
     return None
+
+
+def incompleteness(session: Session, scheme: str, organisation_id: int) -> dict[str, Any] | None:
+    """When the newest evaluation could not be graded: its run, its coverage and what lacked data."""
+    row = repository.latest_evaluation(session, scheme, organisation_id)
+    if row is None or row[0].grade != INCOMPLETE:
+        return None
+    ev, run = row
+    return {
+        "evaluation_id": ev.id,
+        "run_id": run.id,
+        "period": run.period,
+        "coverage": ev.details.get("coverage"),
+        "min_share": ev.details.get("min_share"),
+        "missing": ev.details.get("missing", []),
+    }
 
 
 # --------------------------------------------------------------------------- supervision class

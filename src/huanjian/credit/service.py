@@ -170,7 +170,12 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
             annual=p.annual,
             subject=("organisation", str(s.id)),
         )
-        details: dict[str, Any] = {"unconfirmed_rules": unconfirmed}
+        details: dict[str, Any] = {
+            "unconfirmed_rules": unconfirmed,
+            "coverage": result.coverage,
+            "min_share": scoring.min_share(body),
+            "missing": result.missing,
+        }
         if m is not None:
             details["stations"] = _stations(body, m)
         filing = filings.get(s.id)

@@ -9,6 +9,7 @@ from huanjian.access.policy import Principal
 from huanjian.core.scope import in_subtree
 from huanjian.core.tx import Tx
 from huanjian.credit import consequences, repository, service
+from huanjian.credit.scoring import INCOMPLETE
 from huanjian.errors import NotFound
 
 
@@ -26,6 +27,7 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
         "organisation": {"id": org.id, "name": org.name, "kind": org.kind, "credit_code": org.credit_code},
         "effective": asdict(effective) if effective else None,
         "provisional": asdict(provisional) if provisional else None,
+        "incomplete": consequences.incompleteness(tx.session, scheme, org.id),
         "history": [
             {
                 "evaluation_id": e.id,
@@ -37,6 +39,8 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
                 "grade": e.grade,
                 "repaired_grade": e.repaired_grade,
                 "veto": e.veto,
+                "coverage": e.details.get("coverage"),
+                "missing": e.details.get("missing", []),
                 "scheme_version": r.scheme_version,
             }
             for e, r in history
@@ -82,7 +86,7 @@ def ranking(
     if not runs:
         return {"run": None, "rows": []}
     run = runs[0]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in service.run_evaluations(tx, actor, run.id):
         if jurisdiction and not in_subtree(e.jurisdiction_code, jurisdiction):
             continue
@@ -90,4 +94,5 @@ def ranking(
         rows.append(
             {"e": e, "name": org.name if org else "?", "credit_code": org.credit_code if org else None}
         )
+    rows.sort(key=lambda row: row["e"].grade == INCOMPLETE)  # stable: graded by score first
     return {"run": run, "rows": rows}
