@@ -96,7 +96,11 @@ def test_one_failed_comparison_changes_exactly_the_contractor(tx: Tx, world: Cre
         0
     ] == pytest.approx(10)
     ev = _eval(tx, service.find_run(tx, "contractor", "2026"), world.contractor)
-    line = next(i for i in repository.items(tx.session, ev.id) if i.object_id == str(failed.id))
+    line = next(
+        i
+        for i in repository.items(tx.session, ev.id)
+        if (i.object_type, i.object_id) == ("field_comparison_test", str(failed.id))
+    )
     assert line.points == 0 and line.object_type == "field_comparison_test"
     station = ev.details["stations"][0]
     assert station["health_code"] == "red" and station["failed_comparisons"] == [failed.id]

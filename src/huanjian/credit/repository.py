@@ -76,9 +76,17 @@ def runs(
     return session.scalars(stmt.order_by(CreditRun.id.desc()).limit(limit)).all()
 
 
-def current_runs(session: Session, scheme: str, period: str) -> Sequence[CreditRun]:
+def current_runs(
+    session: Session, scheme: str, period: str, jurisdiction_code: str | None = None
+) -> Sequence[CreditRun]:
+    """Runs not superseded of a scheme and period over one area (``None``: the whole city)."""
+    area = (
+        CreditRun.jurisdiction_code.is_(None)
+        if jurisdiction_code is None
+        else CreditRun.jurisdiction_code == jurisdiction_code
+    )
     stmt = select(CreditRun).where(
-        CreditRun.scheme == scheme, CreditRun.period == period, CreditRun.status != "superseded"
+        CreditRun.scheme == scheme, CreditRun.period == period, CreditRun.status != "superseded", area
     )
     return session.scalars(stmt).all()
 

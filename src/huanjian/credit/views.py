@@ -77,12 +77,15 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
 def ranking(
     tx: Tx, actor: Principal, scheme: str, period: str | None, jurisdiction: str | None
 ) -> dict[str, Any]:
-    """Evaluations of the newest run of a scheme (and period), best first, within the actor's scope."""
+    """Evaluations of the newest run of a scheme (and period), best first, within the actor's scope.
+    With a jurisdiction, that jurisdiction's own run when it has one, else the city-wide run's rows."""
     runs = [
         r
         for r in service.list_runs(tx, actor, scheme)
         if r.status != "superseded" and (not period or r.period == period)
     ]
+    own = [r for r in runs if jurisdiction and r.jurisdiction_code == jurisdiction]
+    runs = own or [r for r in runs if r.jurisdiction_code is None] or runs
     if not runs:
         return {"run": None, "rows": []}
     run = runs[0]
