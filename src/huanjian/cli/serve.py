@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
-from huanjian.demo import register_seed, review_seed, seed
+from huanjian.demo import credit_seed, register_seed, review_seed, seed
 from huanjian.field import demo as field_demo
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
@@ -131,12 +131,15 @@ def demo(
         field_report = field_demo.seed_field(tx)
     with rt.tx(ctx) as tx, console.status("backfilling and reviewing demo readings…"):
         review_report = review_seed.seed_review(tx)
+    with rt.tx(ctx) as tx:
+        credit_report = credit_seed.seed_credit(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
     console.print(f"register (created+changed): {register_report.summary()}")
     console.print(f"field: {field_report}")
     console.print(f"review: {review_report.summary()}")
+    console.print(f"credit inputs: {credit_report.summary()}")
     if history:
         from huanjian.demo import detect_seed
 

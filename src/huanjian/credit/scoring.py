@@ -246,7 +246,7 @@ def settle(body: Mapping[str, Any], lines: Sequence[Line]) -> Result:
         adjust.append(
             Line("adjust:clamp", "adjust", clamped - raw, f"score kept within {body['min']}–{body['max']}")
         )
-    score = round(clamped, 4)
+    score = round(clamped, 6)  # as the stored item points: the score stays their sum
     veto = next((ln for ln in live if ln.rule.startswith("veto:")), None)
     if veto is not None:
         vrule = next(v for v in body["vetoes"] if f"veto:{v['id']}" == veto.rule)
