@@ -350,3 +350,7 @@ def test_worker_jobs_run_closed_periods_once(tx: Tx, world: CreditWorld) -> None
     assert len(first["runs"]) == 6
     assert jobs.periodic(tx, {"on": "2027-01-06"})["runs"] == []
     assert jobs.evaluate(tx, {"scheme": "lab", "period": "2026"})["period"] == "2026"
+    district = jobs.evaluate(tx, {"scheme": "enterprise", "period": "2025-12", "jurisdiction": "310115"})
+    assert district["jurisdiction"] == "310115"
+    # a district's run does not stand for the city's: all six city-wide runs of 2025-12 and 2025 start
+    assert len(jobs.periodic(tx, {"on": "2026-01-05"})["runs"]) == 6
