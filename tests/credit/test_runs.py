@@ -96,7 +96,11 @@ def test_one_failed_comparison_changes_exactly_the_contractor(tx: Tx, world: Cre
         0
     ] == pytest.approx(10)
     ev = _eval(tx, service.find_run(tx, "contractor", "2026"), world.contractor)
-    line = next(i for i in repository.items(tx.session, ev.id) if i.object_id == str(failed.id))
+    line = next(
+        i
+        for i in repository.items(tx.session, ev.id)
+        if (i.object_type, i.object_id) == ("field_comparison_test", str(failed.id))
+    )
     assert line.points == 0 and line.object_type == "field_comparison_test"
     station = ev.details["stations"][0]
     assert station["health_code"] == "red" and station["failed_comparisons"] == [failed.id]
@@ -346,3 +350,7 @@ def test_worker_jobs_run_closed_periods_once(tx: Tx, world: CreditWorld) -> None
     assert len(first["runs"]) == 6
     assert jobs.periodic(tx, {"on": "2027-01-06"})["runs"] == []
     assert jobs.evaluate(tx, {"scheme": "lab", "period": "2026"})["period"] == "2026"
+    district = jobs.evaluate(tx, {"scheme": "enterprise", "period": "2025-12", "jurisdiction": "310115"})
+    assert district["jurisdiction"] == "310115"
+    # a district's run does not stand for the city's: all six city-wide runs of 2025-12 and 2025 start
+    assert len(jobs.periodic(tx, {"on": "2026-01-05"})["runs"]) == 6

@@ -191,14 +191,77 @@ def test_pool_deductions_stop_at_the_pool() -> None:
     assert r2.score == pytest.approx(95 - 4 - 1)
 
 
-def test_missing_data_scales_the_rest_and_says_so() -> None:
+def test_missing_data_above_the_threshold_scales_the_rest_and_says_so() -> None:
+    m = _contractor_measures()
+    del m["comparison_pass"]
+    r = run("contractor", [], m)
+    # 25 + 20 + 15 + 10 + 5 = 75 of the 80 weights with data → scaled to 100/80
+    assert r.score == pytest.approx(75 * 100 / 80) and r.grade == "excellent"
+    assert (r.coverage, r.missing, r.incomplete) == (0.8, ["comparison_pass"], False)
+    note = next(ln for ln in r.lines if ln.rule == "adjust:no_data")
+    assert "comparison_pass" in note.explanation and "100/80" in note.explanation
+
+
+def test_missing_data_below_the_threshold_is_incomplete_not_extrapolated() -> None:
     m = _contractor_measures()
     del m["effective_transmission"], m["validity"]
     r = run("contractor", [], m)
-    # 20 + 15 + 10 + 5 = 50 of the 55 weights with data → scaled to 100/55
-    assert r.score == pytest.approx(50 * 100 / 55)
-    note = next(ln for ln in r.lines if ln.rule == "adjust:no_data")
-    assert "effective_transmission" in note.explanation and "validity" in note.explanation
+    # 20 + 15 + 10 + 5 = 50 points from 55 % of the weight: shown as they are, not graded
+    assert r.score == pytest.approx(50) and r.grade == scoring.INCOMPLETE and r.incomplete
+    assert r.coverage == pytest.approx(0.55) and r.missing == ["effective_transmission", "validity"]
+    assert not any(ln.rule == "adjust:no_data" for ln in r.lines)
+    assert sum(ln.points for ln in r.lines) == pytest.approx(r.score)
+
+
+@pytest.mark.parametrize(
+    ("missing", "grade"),
+    [
+        ((), "excellent"),
+        (("capability",), "excellent"),  # 90 %
+        (("effective_transmission",), "excellent"),  # 75 %: exactly the shipped threshold, graded
+        (("effective_transmission", "capability"), scoring.INCOMPLETE),  # 65 %
+        (("validity", "capability"), scoring.INCOMPLETE),  # 70 %
+    ],
+)
+def test_completeness_threshold_edge_of_the_shipped_default(missing: tuple[str, ...], grade: str) -> None:
+    assert body("contractor")["completeness"]["min_share"] == 0.75
+    m = {k: v for k, v in _contractor_measures().items() if k not in missing}
+    assert run("contractor", [], m).grade == grade
+
+
+@pytest.mark.parametrize(("share", "incomplete"), [(0.8, False), (0.8001, True), (0.0, False), (1.0, True)])
+def test_completeness_threshold_is_data(share: float, incomplete: bool) -> None:
+    b = body("contractor")
+    b["completeness"]["min_share"] = share
+    m = _contractor_measures()
+    del m["comparison_pass"]  # 80 % of the weight has data
+    r = scoring.evaluate(b, [], m, *Y, annual=False, subject=SUBJECT)
+    assert r.incomplete is incomplete and r.coverage == pytest.approx(0.8)
+
+
+def test_a_stored_scheme_without_the_threshold_uses_the_shipped_one() -> None:
+    b = body("contractor")
+    del b["completeness"]
+    assert scoring.min_share(b) == 0.75
+    assert schemes.validate("contractor", b) is b
+
+
+def test_a_veto_decides_the_grade_even_when_incomplete() -> None:
+    r = run("contractor", [ev("falsification")], {"capability": _contractor_measures()["capability"]})
+    assert r.coverage == pytest.approx(0.35) and (r.grade, r.veto) == ("poor", "falsification")
+
+
+def test_schemes_without_measures_are_always_complete() -> None:
+    for name in ("enterprise", "lab"):
+        r = run(name, [])
+        assert (r.coverage, r.incomplete) == (1.0, False)
+
+
+def test_validate_refuses_a_threshold_outside_0_1() -> None:
+    b = body("contractor")
+    b["completeness"]["min_share"] = 1.5
+    with pytest.raises(ValidationError):
+        schemes.validate("contractor", b)
 
 
 def test_settle_after_exclusion_restores_points() -> None:

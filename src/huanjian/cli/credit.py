@@ -16,22 +16,27 @@ SCHEME = typer.Option(..., "--scheme", help="enterprise | lab | contractor")
 PERIOD = typer.Option(
     ..., "--period", help="A year (final run, e.g. 2026) or a month (provisional, e.g. 2026-10)."
 )
+JURISDICTION = typer.Option(
+    None, "--jurisdiction", help="A district (or town) code: rate only its subjects. Default: the whole city."
+)
 
 
 @app.command()
 @handle_errors
-def run(scheme: str = SCHEME, period: str = PERIOD) -> None:
+def run(scheme: str = SCHEME, period: str = PERIOD, jurisdiction: str | None = JURISDICTION) -> None:
     """Evaluate every subject of the scheme for the period (a draft run until published)."""
     rt = runtime()
     principal, ctx = operator()
     with rt.tx(ctx) as tx:
-        r = service.run(tx, principal, scheme, period)
+        r = service.run(tx, principal, scheme, period, jurisdiction=jurisdiction)
         rows = repository.evaluations(tx.session, r.id)
         grades: dict[str, int] = {}
         for e in rows:
             grades[e.grade] = grades.get(e.grade, 0) + 1
+        area = jurisdiction or "city-wide"
         console.print(
-            f"run {r.id}: {scheme} {r.period} ({r.kind}), scheme v{r.scheme_version}, {len(rows)} evaluated"
+            f"run {r.id}: {scheme} {r.period} ({r.kind}, {area}), scheme v{r.scheme_version}, "
+            f"{len(rows)} evaluated"
         )
     table = Table("grade", "count")
     for g, n in sorted(grades.items()):
@@ -61,6 +66,12 @@ def show(credit_code: str, as_json: bool = typer.Option(False, "--json")) -> Non
     for key in ("effective", "provisional"):
         g = data[key]
         console.print(f"{key}: {g['grade']} ({g['source']}: {g['provenance']})" if g else f"{key}: —")
+    if inc := data["incomplete"]:
+        console.print(
+            f"[yellow]incomplete[/yellow] {inc['period']} (evaluation {inc['evaluation_id']}): "
+            f"data cover {inc['coverage']:.0%} of the weight, {inc['min_share']:.0%} needed; "
+            f"no data for {', '.join(inc['missing'])} — not graded, no consequences"
+        )
     table = Table("period", "run", "status", "score", "grade")
     for h in data["history"]:
         table.add_row(
@@ -80,12 +91,12 @@ def show(credit_code: str, as_json: bool = typer.Option(False, "--json")) -> Non
 
 @app.command()
 @handle_errors
-def publish(scheme: str = SCHEME, period: str = PERIOD) -> None:
-    """Publish the draft run of the scheme and period (refused while objections are open)."""
+def publish(scheme: str = SCHEME, period: str = PERIOD, jurisdiction: str | None = JURISDICTION) -> None:
+    """Publish the draft run of the scheme, period and area (refused while objections are open)."""
     rt = runtime()
     principal, ctx = operator()
     with rt.tx(ctx) as tx:
-        r = service.find_run(tx, scheme, period)
+        r = service.find_run(tx, scheme, period, jurisdiction)
         service.publish(tx, principal, r.id)
         console.print(f"run {r.id} published: {scheme} {r.period}")
         if scheme == "enterprise":

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
-from huanjian.demo import power_seed, register_seed, review_seed, seed
+from huanjian.demo import credit_seed, power_seed, register_seed, review_seed, seed
 from huanjian.field import demo as field_demo
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
@@ -133,6 +133,8 @@ def demo(
         review_report = review_seed.seed_review(tx)
     with rt.tx(ctx) as tx:
         power_report = power_seed.seed_power(tx)
+    with rt.tx(ctx) as tx:
+        credit_report = credit_seed.seed_credit(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
@@ -140,6 +142,7 @@ def demo(
     console.print(f"field: {field_report}")
     console.print(f"review: {review_report.summary()}")
     console.print(f"electricity: {power_report.summary()}")
+    console.print(f"credit inputs: {credit_report.summary()}")
     if history:
         from huanjian.demo import detect_seed
 

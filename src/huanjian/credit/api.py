@@ -55,7 +55,9 @@ def list_runs(principal: PrincipalDep, tx: TxDep, scheme: Scheme | None = None) 
 
 @router.post("/runs", response_model=RunOut, status_code=201)
 def start_run(body: RunIn, principal: PrincipalDep, tx: TxDep) -> RunOut:
-    return RunOut.of(service.run(tx, principal, body.scheme, body.period))
+    return RunOut.of(
+        service.run(tx, principal, body.scheme, body.period, jurisdiction=body.jurisdiction_code or None)
+    )
 
 
 @router.get("/runs/{run_id}")

@@ -19,9 +19,11 @@ from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.credit import repository, schemes
 from huanjian.credit.models import SupervisionClassDecision
+from huanjian.credit.scoring import INCOMPLETE
 from huanjian.draw import ranking
 from huanjian.errors import NotFound, ValidationError
 from huanjian.register import service as register
+from huanjian.register.models import Enterprise
 from huanjian.register.rules import PERMIT_CLASS_ORDER, SUPERVISION_CLASSES
 
 
@@ -55,9 +57,25 @@ def effective_grade(session: Session, scheme: str, organisation_id: int) -> Grad
 
 def provisional_grade(session: Session, scheme: str, organisation_id: int) -> Grade | None:
     for ev, run in repository.history(session, organisation_id):
-        if run.scheme == scheme and run.status == "draft":
+        if run.scheme == scheme and run.status == "draft" and ev.grade != INCOMPLETE:
             return Grade(ev.grade, "provisional", f"computed, not published: run {run.id} ({run.period})")
     return None
+
+
+def incompleteness(session: Session, scheme: str, organisation_id: int) -> dict[str, Any] | None:
+    """When the newest evaluation could not be graded: its run, its coverage and what lacked data."""
+    row = repository.latest_evaluation(session, scheme, organisation_id)
+    if row is None or row[0].grade != INCOMPLETE:
+        return None
+    ev, run = row
+    return {
+        "evaluation_id": ev.id,
+        "run_id": run.id,
+        "period": run.period,
+        "coverage": ev.details.get("coverage"),
+        "min_share": ev.details.get("min_share"),
+        "missing": ev.details.get("missing", []),
+    }
 
 
 # --------------------------------------------------------------------------- supervision class
@@ -84,15 +102,33 @@ def class_for(facts: dict[str, Any], rules: dict[str, Any] | None = None) -> tup
     return "general", "no rule matched"
 
 
-def facts(session: Session, enterprise_id: int, year: int, risk: str) -> dict[str, Any]:
-    classes, emissions = repository.permit_facts(session, enterprise_id, year)
+RISKS = ("high", "normal", "low")
+
+
+def risk_of(ent: Enterprise, decision: SupervisionClassDecision | None) -> tuple[str, str]:
+    """(risk, where it came from): a manual value given on a decision stands; otherwise the
+    register's environmental-risk level through ``consequences.json`` ``risk``."""
+    if decision is not None and str(decision.inputs.get("risk_source", "")).startswith("manual"):
+        return decision.risk, str(decision.inputs["risk_source"])
+    table = schemes.consequences()["risk"]
+    level = ent.environmental_risk
+    if level is None:
+        return str(table["not_assessed"]), "register: environmental risk not assessed"
+    risk = str(table["from_environmental_risk"][level])
+    return risk, f"register: environmental risk {level} (HJ 941-2018) → {risk}"
+
+
+def facts(session: Session, ent: Enterprise, year: int, risk: tuple[str, str]) -> dict[str, Any]:
+    classes, emissions = repository.permit_facts(session, ent.id, year)
     strongest = next((c for c in PERMIT_CLASS_ORDER if c in classes), None)
-    grade = effective_grade(session, "enterprise", enterprise_id)
+    grade = effective_grade(session, "enterprise", ent.id)
     return {
         "permit_class": strongest,
         "emissions_t": emissions,
         "emissions_source": f"permitted annual amount {year} (t), the register's allowances",
-        "risk": risk,
+        "environmental_risk": ent.environmental_risk,
+        "risk": risk[0],
+        "risk_source": risk[1],
         "credit": grade.grade if grade else None,
         "credit_provenance": grade.provenance if grade else "no official or published grade",
     }
@@ -101,17 +137,21 @@ def facts(session: Session, enterprise_id: int, year: int, risk: str) -> dict[st
 def classify(
     tx: Tx, actor: Principal, enterprise_id: int, *, risk: str | None = None, apply: bool = True
 ) -> SupervisionClassDecision:
-    """Compute the class from the rule; apply it to the register unless an override stands."""
+    """Compute the class from the rule; apply it to the register unless an override stands.
+
+    ``risk`` given here is a manual input that stands until another is given; without it the
+    register's environmental-risk level decides (:func:`risk_of`)."""
     authorize(actor, "credit.classify")
     ent = repository.enterprise(tx.session, enterprise_id)
     if ent is None:
         raise NotFound(f"enterprise {enterprise_id} not found")
     check_visible(actor, ent.jurisdiction_code, ent.id, f"enterprise {enterprise_id}")
     decision = repository.class_decision(tx.session, enterprise_id)
-    risk = risk or (decision.risk if decision else "normal")
-    if risk not in ("high", "normal", "low"):
+    if risk is not None and risk not in RISKS:
         raise ValidationError("risk: high, normal or low", field="risk")
-    f = facts(tx.session, enterprise_id, utcnow().year, risk)
+    given = (risk, f"manual: {tx.ctx.actor_name}") if risk else risk_of(ent, decision)
+    f = facts(tx.session, ent, utcnow().year, given)
+    risk = given[0]
     klass, rule = class_for(f)
     before = {"class": decision.effective_class} if decision else None
     if decision is None:
@@ -208,7 +248,7 @@ def draw_candidate(session: Session, enterprise_id: int) -> ranking.Candidate:
         ent.credit_code or f"E{ent.id}",
         stratum,
         grade.grade if grade else None,
-        decision.risk if decision else "normal",
+        risk_of(ent, decision)[0],
     )
 
 
@@ -220,13 +260,30 @@ def draw_rate(session: Session, enterprise_id: int) -> tuple[float, str]:
 
 
 def draw_library(session: Session, library: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Overlay a draw library (``draw.repository.object_library``) with the grades and risks that
-    count here: the hook for the draw domain (it reads only imported grades today)."""
+    """Overlay a draw library (``draw.repository.object_library``) with the class, grade and risk
+    that count here, and where each came from: the credit grade is the imported official grade
+    where one exists, else the latest published computed grade, else none; never a provisional
+    or incomplete evaluation."""
     out = []
     for entry in library:
         eid = int(entry["enterprise_id"])
-        c = draw_candidate(session, eid)
-        out.append({**entry, "stratum": c.stratum, "credit": c.credit, "risk": c.risk})
+        ent = repository.enterprise(session, eid)
+        if ent is None:
+            raise NotFound(f"enterprise {eid} not found")
+        decision = repository.class_decision(session, eid)
+        grade = effective_grade(session, "enterprise", eid)
+        risk, risk_source = risk_of(ent, decision)
+        out.append(
+            {
+                **entry,
+                "stratum": decision.effective_class if decision else ent.supervision_class,
+                "credit": grade.grade if grade else None,
+                "credit_source": grade.source if grade else None,
+                "credit_provenance": grade.provenance if grade else "no official or published grade",
+                "risk": risk,
+                "risk_source": risk_source,
+            }
+        )
     return out
 
 

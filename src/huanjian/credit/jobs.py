@@ -23,9 +23,16 @@ def closed_periods(on: date) -> list[str]:
 
 @job("credit.evaluate")
 def evaluate(tx: Tx, payload: dict[str, Any]) -> dict[str, Any]:
-    """On demand: ``{"scheme": "lab", "period": "2026"}``."""
-    r = service.run(tx, Principal.system(), str(payload["scheme"]), str(payload["period"]))
-    return {"run": r.id, "scheme": r.scheme, "period": r.period}
+    """On demand: ``{"scheme": "lab", "period": "2026"}``, optionally ``"jurisdiction": "310115"``."""
+    area = payload.get("jurisdiction")
+    r = service.run(
+        tx,
+        Principal.system(),
+        str(payload["scheme"]),
+        str(payload["period"]),
+        jurisdiction=str(area) if area else None,
+    )
+    return {"run": r.id, "scheme": r.scheme, "period": r.period, "jurisdiction": r.jurisdiction_code}
 
 
 @job("credit.periodic")

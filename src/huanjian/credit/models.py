@@ -69,6 +69,8 @@ class CreditRun(Base):
     scheme: Mapped[str] = mapped_column(String(20), nullable=False)
     period: Mapped[str] = mapped_column(String(7), nullable=False)  # 2026 | 2026-10
     kind: Mapped[str] = mapped_column(String(12), nullable=False)  # provisional | final
+    # null: the whole city; else the district (or town) subtree whose subjects it rates
+    jurisdiction_code: Mapped[str | None] = mapped_column(String(12), index=True)
     scheme_version: Mapped[int] = mapped_column(Integer, nullable=False)
     scheme_body: Mapped[dict[str, Any]] = mapped_column(JSONType, nullable=False)
     status: Mapped[str] = mapped_column(String(12), nullable=False)  # draft | published | superseded

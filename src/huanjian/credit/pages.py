@@ -37,6 +37,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "grade:excellent": ("excellent", "优"),
     "grade:good": ("good", "良"),
     "grade:poor": ("poor", "差"),
+    "grade:incomplete": ("incomplete: not graded", "数据不全，不评级"),
     "source:official": ("official (imported)", "官方发布"),
     "source:published": ("computed, published", "平台评价（已公开）"),
     "source:provisional": ("computed, provisional", "平台评价（暂定）"),

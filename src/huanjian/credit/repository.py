@@ -21,6 +21,7 @@ from huanjian.credit.models import (
     ServiceRecord,
     SupervisionClassDecision,
 )
+from huanjian.credit.scoring import INCOMPLETE
 from huanjian.register.models import CreditGrade, EmissionAllowance, Enterprise, Organisation, Permit
 
 
@@ -75,9 +76,17 @@ def runs(
     return session.scalars(stmt.order_by(CreditRun.id.desc()).limit(limit)).all()
 
 
-def current_runs(session: Session, scheme: str, period: str) -> Sequence[CreditRun]:
+def current_runs(
+    session: Session, scheme: str, period: str, jurisdiction_code: str | None = None
+) -> Sequence[CreditRun]:
+    """Runs not superseded of a scheme and period over one area (``None``: the whole city)."""
+    area = (
+        CreditRun.jurisdiction_code.is_(None)
+        if jurisdiction_code is None
+        else CreditRun.jurisdiction_code == jurisdiction_code
+    )
     stmt = select(CreditRun).where(
-        CreditRun.scheme == scheme, CreditRun.period == period, CreditRun.status != "superseded"
+        CreditRun.scheme == scheme, CreditRun.period == period, CreditRun.status != "superseded", area
     )
     return session.scalars(stmt).all()
 
@@ -121,12 +130,12 @@ def history(session: Session, organisation_id: int) -> Sequence[tuple[CreditEval
 def published(
     session: Session, scheme: str | None = None, grades: Sequence[str] | None = None
 ) -> Sequence[tuple[CreditEvaluation, CreditRun, Organisation]]:
-    """Evaluations of published runs (public information)."""
+    """Graded evaluations of published runs (public information); incomplete ones are not grades."""
     stmt = (
         select(CreditEvaluation, CreditRun, Organisation)
         .join(CreditRun, CreditRun.id == CreditEvaluation.run_id)
         .join(Organisation, Organisation.id == CreditEvaluation.organisation_id)
-        .where(CreditRun.status == "published")
+        .where(CreditRun.status == "published", CreditEvaluation.grade != INCOMPLETE)
     )
     if scheme:
         stmt = stmt.where(CreditRun.scheme == scheme)
@@ -148,8 +157,27 @@ def latest_published(
             CreditRun.scheme == scheme,
             CreditRun.status == "published",
             CreditEvaluation.organisation_id == organisation_id,
+            CreditEvaluation.grade != INCOMPLETE,
         )
         .order_by(CreditRun.period.desc(), CreditRun.kind.asc(), CreditRun.id.desc())
+    )
+    row = session.execute(stmt.limit(1)).first()
+    return (row[0], row[1]) if row else None
+
+
+def latest_evaluation(
+    session: Session, scheme: str, organisation_id: int
+) -> tuple[CreditEvaluation, CreditRun] | None:
+    """The newest evaluation of a current (draft or published) run, graded or not."""
+    stmt = (
+        select(CreditEvaluation, CreditRun)
+        .join(CreditRun, CreditRun.id == CreditEvaluation.run_id)
+        .where(
+            CreditRun.scheme == scheme,
+            CreditRun.status != "superseded",
+            CreditEvaluation.organisation_id == organisation_id,
+        )
+        .order_by(CreditRun.period.desc(), CreditRun.id.desc())
     )
     row = session.execute(stmt.limit(1)).first()
     return (row[0], row[1]) if row else None

@@ -22,6 +22,9 @@ Scheme = Literal["enterprise", "lab", "contractor"]
 class RunIn(BaseModel):
     scheme: Scheme
     period: str = Field(examples=["2026", "2026-10"])
+    jurisdiction_code: str | None = Field(
+        None, description="Rate only this district's (or town's) subjects; empty: the whole city."
+    )
 
 
 class SchemeIn(BaseModel):
@@ -80,6 +83,7 @@ class RunOut(BaseModel):
     scheme: str
     period: str
     kind: str
+    jurisdiction_code: str | None
     scheme_version: int
     status: str
     started_at: datetime

@@ -85,6 +85,13 @@ def validate(scheme: str, body: dict[str, Any]) -> dict[str, Any]:
     for v in body.get("vetoes", []):
         _need(v.get("grade") in GRADES[scheme], f"veto {v.get('id')!r}: grade")
         _need(bool(v.get("source")) and bool(v.get("confidence")), f"veto {v['id']!r}: source and confidence")
+    if "completeness" in body:
+        share = body["completeness"].get("min_share")
+        _need(isinstance(share, int | float) and 0 <= share <= 1, "completeness.min_share: 0–1")
+        _need(
+            bool(body["completeness"].get("source")) and bool(body["completeness"].get("confidence")),
+            "completeness: source and confidence",
+        )
     if scheme == "contractor":
         _need("health_code" in body, "contractor schemes need 'health_code'")
     return body
@@ -98,4 +105,7 @@ def unconfirmed(body: dict[str, Any]) -> list[str]:
         *body.get("bonuses", []),
         *body.get("vetoes", []),
     ]
-    return [r["id"] for r in rules if r.get("confidence") != "src"]
+    ids = [r["id"] for r in rules if r.get("confidence") != "src"]
+    if body.get("completeness", {}).get("confidence", "src") != "src":
+        ids.append("completeness")
+    return ids

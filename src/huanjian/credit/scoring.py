@@ -6,6 +6,13 @@ caps, the scaling when a measure has no data and the clamp to [min, max]
 are lines of their own (rule ``adjust:…``), recomputed by :func:`settle`.
 The grade follows from the score and the thresholds unless a veto line
 stands. Every event line names the stored object behind it.
+
+Coverage: the share of the scheme's indicator weight that had data (pools
+count as covered: they are scored from events, and no event is a stored
+fact). Below the scheme's ``completeness.min_share`` the evaluation is
+:data:`INCOMPLETE`: nothing is scaled up, and its grade is not a grade, so
+nothing downstream can mistake an extrapolation for a rating. A veto still
+decides the grade, since the missing data could not change it.
 """
 
 from __future__ import annotations
@@ -13,7 +20,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from typing import Any
+from typing import Any, Final
+
+from huanjian.credit.schemes import builtin
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +59,28 @@ class Line:
     excluded: bool = False
 
 
+#: The grade of an evaluation whose inputs cover too little of the scheme's weight.
+INCOMPLETE: Final = "incomplete"
+
+
 @dataclass(slots=True)
 class Result:
     score: float
     grade: str
     veto: str | None
     lines: list[Line] = field(default_factory=list)
+    coverage: float = 1.0
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> bool:
+        return self.grade == INCOMPLETE
+
+
+def min_share(body: Mapping[str, Any]) -> float:
+    """The scheme's completeness threshold; a stored body from before it existed uses the shipped one."""
+    rule = body.get("completeness") or builtin(str(body["scheme"]))["completeness"]
+    return float(rule["min_share"])
 
 
 def fine_points(rule: Mapping[str, Any], amount: float | None) -> float:
@@ -197,8 +222,10 @@ def settle(body: Mapping[str, Any], lines: Sequence[Line]) -> Result:
     indicators = [i for i in body.get("indicators", []) if not i.get("pool")]
     total_w = sum(float(i["weight"]) for i in body.get("indicators", []))
     missing = [i for i in indicators if not any(ln.rule == f"indicator:{i['id']}" for ln in kept)]
-    if missing and total_w:
-        have_w = total_w - sum(float(i["weight"]) for i in missing)
+    have_w = total_w - sum(float(i["weight"]) for i in missing)
+    coverage = have_w / total_w if total_w else 1.0
+    incomplete = coverage < min_share(body) - 1e-9
+    if missing and total_w and not incomplete:
         weighted = [
             ln for ln in [*live, *adjust] if ln.rule.startswith(("indicator:", "pool:", "adjust:pool_"))
         ]
@@ -219,14 +246,16 @@ def settle(body: Mapping[str, Any], lines: Sequence[Line]) -> Result:
         adjust.append(
             Line("adjust:clamp", "adjust", clamped - raw, f"score kept within {body['min']}–{body['max']}")
         )
-    score = round(clamped, 4)
+    score = round(clamped, 6)  # as the stored item points: the score stays their sum
     veto = next((ln for ln in live if ln.rule.startswith("veto:")), None)
     if veto is not None:
         vrule = next(v for v in body["vetoes"] if f"veto:{v['id']}" == veto.rule)
         grade, veto_id = str(vrule["grade"]), veto.rule.removeprefix("veto:")
+    elif incomplete:
+        grade, veto_id = INCOMPLETE, None
     else:
         grade, veto_id = grade_for(body, score), None
-    return Result(score, grade, veto_id, [*kept, *adjust])
+    return Result(score, grade, veto_id, [*kept, *adjust], round(coverage, 6), [i["id"] for i in missing])
 
 
 def exclude(lines: Sequence[Line], index: int) -> list[Line]:

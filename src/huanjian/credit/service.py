@@ -15,12 +15,13 @@ from datetime import date, datetime
 from typing import Any
 
 from huanjian.access.policy import Principal, authorize, check_visible, require_permission
-from huanjian.core.scope import subtree_prefix
+from huanjian.core.scope import in_subtree, subtree_prefix
 from huanjian.core.time import CST, utcnow
 from huanjian.core.tx import Tx
 from huanjian.credit import repository, schemes, scoring, sources
 from huanjian.credit.models import CreditEvaluation, CreditItem, CreditObjection, CreditRun, CreditScheme
 from huanjian.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from huanjian.geo import repository as geo
 
 
 def today() -> date:
@@ -113,30 +114,56 @@ def _jurisdiction(org_jurisdiction: str | None, filing_jurisdiction: str | None)
     return filing_jurisdiction or org_jurisdiction
 
 
-def _citywide(actor: Principal) -> None:
-    """A run rates a whole scheme across the city: only the city (or the platform) starts and publishes it."""
-    roots = actor.scope.jurisdiction_roots
-    if not actor.scope.everything and not any(len(subtree_prefix(r)) <= 2 for r in roots):
-        raise PermissionDenied("credit runs cover the whole city: started and published by the city bureau")
+def _area(tx: Tx, actor: Principal, jurisdiction: str | None) -> None:
+    """Who may run or publish over an area: the city (or the platform) for the whole city;
+    for a district or town, anyone whose jurisdiction contains it."""
+    if jurisdiction is None:
+        roots = actor.scope.jurisdiction_roots
+        if not actor.scope.everything and not any(len(subtree_prefix(r)) <= 2 for r in roots):
+            raise PermissionDenied(
+                "a city-wide credit run is started and published by the city bureau; "
+                "a district runs its own with --jurisdiction"
+            )
+        return
+    if geo.get(tx.session, jurisdiction) is None:
+        raise ValidationError(f"jurisdiction {jurisdiction} does not exist", field="jurisdiction_code")
+    if not actor.scope.sees_jurisdiction(jurisdiction):
+        raise PermissionDenied(f"jurisdiction {jurisdiction} is outside yours")
 
 
-def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | None = None) -> CreditRun:
-    """Evaluate every subject of the scheme for the period; earlier unpublished runs are superseded."""
+def _in_area(actor: Principal, code: str | None, organisation_id: int, jurisdiction: str | None) -> bool:
+    if jurisdiction is None:  # city-wide: subjects without a jurisdiction are the city's
+        return code is None or actor.scope.sees(code, organisation_id)
+    return code is not None and in_subtree(code, jurisdiction)
+
+
+def run(
+    tx: Tx,
+    actor: Principal,
+    scheme: str,
+    period: str,
+    *,
+    jurisdiction: str | None = None,
+    now: datetime | None = None,
+) -> CreditRun:
+    """Evaluate every subject of the scheme for the period, city-wide or in one jurisdiction's
+    subtree; earlier unpublished runs of the same scheme, period and area are superseded."""
     authorize(actor, "credit.run")
-    _citywide(actor)
+    _area(tx, actor, jurisdiction)
     p = parse_period(period)
     version, body = current_scheme(tx, scheme)
     now = now or utcnow()
-    for old in repository.current_runs(tx.session, scheme, p.text):
+    for old in repository.current_runs(tx.session, scheme, p.text, jurisdiction):
         if old.status == "draft":
             old.status = "superseded"
-    subjects = [
-        s
-        for s in repository.subjects(tx.session, schemes.SUBJECT_KIND[scheme])
-        if s.jurisdiction_code is None or actor.scope.sees(s.jurisdiction_code, s.id)
-    ]
+    everyone = repository.subjects(tx.session, schemes.SUBJECT_KIND[scheme])
+    filings = repository.filings_of(tx.session, [s.id for s in everyone])
+    area = {
+        s.id: _jurisdiction(s.jurisdiction_code, f.jurisdiction_code if (f := filings.get(s.id)) else None)
+        for s in everyone
+    }
+    subjects = [s for s in everyone if _in_area(actor, area[s.id], s.id, jurisdiction)]
     ids = [s.id for s in subjects]
-    filings = repository.filings_of(tx.session, ids)
     lookback = date(p.start.year - 1, 1, 1)
     events = sources.events(tx.session, scheme, ids, lookback, p.end, now)
     measures = sources.contractor_measures(tx.session, ids, p.start, p.end) if scheme == "contractor" else {}
@@ -144,6 +171,7 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
         scheme=scheme,
         period=p.text,
         kind=p.kind,
+        jurisdiction_code=jurisdiction,
         scheme_version=version,
         scheme_body=body,
         status="draft",
@@ -152,6 +180,7 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
             "end": p.end.isoformat(),
             "now": now.isoformat(),
             "subjects": len(ids),
+            "jurisdiction": jurisdiction or "city-wide",
         },
         started_at=utcnow(),
         started_by=tx.ctx.actor_name,
@@ -170,16 +199,18 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
             annual=p.annual,
             subject=("organisation", str(s.id)),
         )
-        details: dict[str, Any] = {"unconfirmed_rules": unconfirmed}
+        details: dict[str, Any] = {
+            "unconfirmed_rules": unconfirmed,
+            "coverage": result.coverage,
+            "min_share": scoring.min_share(body),
+            "missing": result.missing,
+        }
         if m is not None:
             details["stations"] = _stations(body, m)
-        filing = filings.get(s.id)
         ev = CreditEvaluation(
             run_id=r.id,
             organisation_id=s.id,
-            jurisdiction_code=_jurisdiction(
-                s.jurisdiction_code, filing.jurisdiction_code if filing else None
-            ),
+            jurisdiction_code=area[s.id],
             score=result.score,
             grade=result.grade,
             veto=result.veto,
@@ -193,7 +224,15 @@ def run(tx: Tx, actor: Principal, scheme: str, period: str, *, now: datetime | N
         "credit.run",
         "credit_run",
         r.id,
-        after={"scheme": scheme, "period": p.text, "kind": p.kind, "version": version, "grades": grades},
+        after={
+            "scheme": scheme,
+            "period": p.text,
+            "kind": p.kind,
+            "jurisdiction": jurisdiction,
+            "version": version,
+            "grades": grades,
+        },
+        jurisdiction_code=jurisdiction,
     )
     return r
 
@@ -259,17 +298,25 @@ def rescore(tx: Tx, ev: CreditEvaluation, run_: CreditRun) -> scoring.Result:
     return result
 
 
+def _sees_run(actor: Principal, r: CreditRun) -> bool:
+    """A city-wide run is seen by all staff (its evaluations are filtered by scope); a district's
+    run by those whose jurisdiction overlaps it (above it or inside it)."""
+    if r.jurisdiction_code is None or actor.scope.sees_jurisdiction(r.jurisdiction_code):
+        return True
+    return any(in_subtree(root, r.jurisdiction_code) for root in actor.scope.jurisdiction_roots)
+
+
 def get_run(tx: Tx, actor: Principal, run_id: int) -> CreditRun:
     authorize(actor, "credit.runs")
     r = repository.get_run(tx.session, run_id)
-    if r is None:
+    if r is None or not _sees_run(actor, r):
         raise NotFound(f"credit run {run_id} not found")
     return r
 
 
 def list_runs(tx: Tx, actor: Principal, scheme: str | None = None) -> Sequence[CreditRun]:
     authorize(actor, "credit.runs")
-    return repository.runs(tx.session, scheme)
+    return [r for r in repository.runs(tx.session, scheme) if _sees_run(actor, r)]
 
 
 def run_evaluations(tx: Tx, actor: Principal, run_id: int) -> Sequence[CreditEvaluation]:
@@ -289,26 +336,33 @@ def get_evaluation(tx: Tx, actor: Principal, evaluation_id: int) -> CreditEvalua
 def publish(tx: Tx, actor: Principal, run_id: int) -> CreditRun:
     """Publish after self-assessment and objections: no objection may still be open."""
     authorize(actor, "credit.review")
-    _citywide(actor)
-    r = repository.get_run(tx.session, run_id)
-    if r is None:
-        raise NotFound(f"credit run {run_id} not found")
+    r = get_run(tx, actor, run_id)
+    _area(tx, actor, r.jurisdiction_code)
     if r.status != "draft":
         raise Conflict(f"run {run_id} is {r.status}; only a draft run can be published")
     if (n := repository.open_objections(tx.session, run_id)) > 0:
         raise Conflict(f"run {run_id} has {n} open objection(s); decide them before publishing")
-    for old in repository.current_runs(tx.session, r.scheme, r.period):
+    for old in repository.current_runs(tx.session, r.scheme, r.period, r.jurisdiction_code):
         if old.id != r.id and old.status == "published":
             old.status = "superseded"
     r.status, r.published_at, r.published_by = "published", utcnow(), tx.ctx.actor_name
-    tx.audit("credit.publish", "credit_run", r.id, before={"status": "draft"}, after={"status": "published"})
+    tx.audit(
+        "credit.publish",
+        "credit_run",
+        r.id,
+        before={"status": "draft"},
+        after={"status": "published"},
+        jurisdiction_code=r.jurisdiction_code,
+    )
     return r
 
 
-def find_run(tx: Tx, scheme: str, period: str) -> CreditRun:
-    runs = [r for r in repository.current_runs(tx.session, scheme, parse_period(period).text)]
+def find_run(tx: Tx, scheme: str, period: str, jurisdiction: str | None = None) -> CreditRun:
+    """The draft (else the published) run of a scheme and period over one area (``None``: the city)."""
+    runs = list(repository.current_runs(tx.session, scheme, parse_period(period).text, jurisdiction))
     if not runs:
-        raise NotFound(f"no {scheme} run for {period}")
+        where = f" in {jurisdiction}" if jurisdiction else " city-wide"
+        raise NotFound(f"no {scheme} run for {period}{where}")
     return max(runs, key=lambda r: (r.status == "draft", r.id))
 
 

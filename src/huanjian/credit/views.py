@@ -9,6 +9,7 @@ from huanjian.access.policy import Principal
 from huanjian.core.scope import in_subtree
 from huanjian.core.tx import Tx
 from huanjian.credit import consequences, repository, service
+from huanjian.credit.scoring import INCOMPLETE
 from huanjian.errors import NotFound
 
 
@@ -26,6 +27,7 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
         "organisation": {"id": org.id, "name": org.name, "kind": org.kind, "credit_code": org.credit_code},
         "effective": asdict(effective) if effective else None,
         "provisional": asdict(provisional) if provisional else None,
+        "incomplete": consequences.incompleteness(tx.session, scheme, org.id),
         "history": [
             {
                 "evaluation_id": e.id,
@@ -37,6 +39,8 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
                 "grade": e.grade,
                 "repaired_grade": e.repaired_grade,
                 "veto": e.veto,
+                "coverage": e.details.get("coverage"),
+                "missing": e.details.get("missing", []),
                 "scheme_version": r.scheme_version,
             }
             for e, r in history
@@ -73,16 +77,19 @@ def organisation(tx: Tx, actor: Principal, organisation_id: int) -> dict[str, An
 def ranking(
     tx: Tx, actor: Principal, scheme: str, period: str | None, jurisdiction: str | None
 ) -> dict[str, Any]:
-    """Evaluations of the newest run of a scheme (and period), best first, within the actor's scope."""
+    """Evaluations of the newest run of a scheme (and period), best first, within the actor's scope.
+    With a jurisdiction, that jurisdiction's own run when it has one, else the city-wide run's rows."""
     runs = [
         r
         for r in service.list_runs(tx, actor, scheme)
         if r.status != "superseded" and (not period or r.period == period)
     ]
+    own = [r for r in runs if jurisdiction and r.jurisdiction_code == jurisdiction]
+    runs = own or [r for r in runs if r.jurisdiction_code is None] or runs
     if not runs:
         return {"run": None, "rows": []}
     run = runs[0]
-    rows = []
+    rows: list[dict[str, Any]] = []
     for e in service.run_evaluations(tx, actor, run.id):
         if jurisdiction and not in_subtree(e.jurisdiction_code, jurisdiction):
             continue
@@ -90,4 +97,5 @@ def ranking(
         rows.append(
             {"e": e, "name": org.name if org else "?", "credit_code": org.credit_code if org else None}
         )
+    rows.sort(key=lambda row: row["e"].grade == INCOMPLETE)  # stable: graded by score first
     return {"run": run, "rows": rows}

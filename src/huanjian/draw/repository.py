@@ -33,7 +33,8 @@ def public(session: Session, limit: int = 200) -> Sequence[RandomDraw]:
 
 
 def object_library(session: Session, jurisdiction_code: str) -> list[dict[str, str | None]]:
-    """Operating enterprises of the subtree with supervision class and latest official credit grade."""
+    """Operating enterprises of the subtree with supervision class and latest official credit grade
+    (``credit.consequences.draw_library`` adds published computed grades and risk on top)."""
     prefix = subtree_prefix(jurisdiction_code)
     rows = session.execute(
         select(Enterprise.id, Organisation.name, Organisation.credit_code, Enterprise.supervision_class)

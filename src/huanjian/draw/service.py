@@ -8,6 +8,7 @@ from typing import Any
 from huanjian.access.policy import Principal, authorize, check_visible, require_permission
 from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
+from huanjian.credit import consequences as credit
 from huanjian.draw import ranking, repository
 from huanjian.draw.models import RandomDraw
 from huanjian.draw.states import next_state
@@ -65,7 +66,9 @@ def plan(tx: Tx, actor: Principal, *, title: str, jurisdiction_code: str, period
         raise ValidationError(f"jurisdiction {jurisdiction_code} does not exist", field="jurisdiction_code")
     if not actor.scope.sees_jurisdiction(jurisdiction_code):
         raise PermissionDenied("you may only plan draws inside your own jurisdiction")
-    library = repository.object_library(tx.session, jurisdiction_code)
+    # The register gives class and official grade; credit overlays the grade that counts
+    # (official, else published computed) and the risk, each with its provenance.
+    library = credit.draw_library(tx.session, repository.object_library(tx.session, jurisdiction_code))
     if not library:
         raise ValidationError(f"no operating enterprise in {jurisdiction_code}: nothing to draw from")
     draw = RandomDraw(

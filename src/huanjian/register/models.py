@@ -138,6 +138,8 @@ class Enterprise(Base):
     supervising_level: Mapped[str] = mapped_column(String(10), nullable=False, default="district")
     supervising_level_override: Mapped[str | None] = mapped_column(String(10))
     supervising_level_rule: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    # HJ 941-2018 level from the enterprise's emergency-risk assessment; null: not assessed.
+    environmental_risk: Mapped[str | None] = mapped_column(String(10))
 
     organisation: Mapped[Organisation] = relationship(back_populates="enterprise", lazy="joined")
 

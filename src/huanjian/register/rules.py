@@ -13,6 +13,12 @@ OUTLET_KINDS: Final = {"air": "废气", "water": "废水"}
 PERMIT_CLASSES: Final = {"key": "重点管理", "simplified": "简化管理", "registered": "登记管理"}
 SUPERVISION_CLASSES: Final = {"key": "重点监管对象", "general": "一般监管对象", "simple": "简易监管对象"}
 SUPERVISING_LEVELS: Final = {"city": "市级", "district": "区级", "town": "街镇级"}
+#: Enterprise environmental-risk level (企业突发环境事件风险等级, HJ 941-2018).
+ENVIRONMENTAL_RISK_LEVELS: Final = {
+    "major": "重大环境风险",
+    "larger": "较大环境风险",
+    "general": "一般环境风险",
+}
 CREDIT_GRADES: Final = {"green": "环保诚信", "blue": "良好", "yellow": "警示", "red": "不良"}
 PERIODS: Final = {
     "realtime": "实时",

@@ -93,6 +93,7 @@ def _apply_enterprise(ctx: Ctx, row: Row) -> Applied:
             "latitude": row["latitude"],
             "supervision_class": row["supervision_class"],
             "supervising_level_override": row["supervising_level_override"],
+            "environmental_risk": row.get("environmental_risk"),
         },
     )
     if ent.id is None:
@@ -135,6 +136,14 @@ ENTERPRISES = Kind(
             note="empty: set by the rule (permit class, industry)",
         ),
         Column(
+            "environmental_risk",
+            "突发环境事件风险等级",
+            "enum",
+            values=rules.ENVIRONMENTAL_RISK_LEVELS,
+            example="general",
+            note="HJ 941-2018 level of the enterprise's risk assessment; empty: not assessed",
+        ),
+        Column(
             "status",
             "状态",
             "enum",
@@ -149,7 +158,7 @@ ENTERPRISES = Kind(
     valid_time=_effective,
     open_start=True,
     check=_check_enterprise,
-    description="Enterprises (discharging units): identity, location, supervision class.",
+    description="Enterprises (discharging units): identity, location, supervision class, environmental risk.",
 )
 
 
