@@ -93,3 +93,35 @@ def test_lab_sees_its_own_and_uploads_only_for_served_enterprises(fw: FieldWorld
         labs.get(tx, Principal.of(fw.people.minhang), row.id)
     with pytest.raises(PermissionDenied):
         labs.recheck(tx, lab, row.id, out_of_plan_reason="self")
+
+
+def test_recheck_findings_feed_the_lab_credit_line_by_line(fw: FieldWorld, tx: Tx) -> None:
+    """Issue 8 item 5 → issue 9: each finding of a technical re-check is one deduction in the lab's rating."""
+    from sqlalchemy import select
+
+    from huanjian.credit import service as credit
+    from huanjian.credit.models import CreditEvaluation, CreditItem
+
+    lab = Principal.of(fw.users["lab"])
+    report = labs.upload(
+        tx, lab, report_number="ZX-2026-009", outlet_id=fw.outlets["jia"], sampled_on=date(2026, 3, 2),
+        content=_content(value=25.0, unit="ppm", limit=50),
+    )  # fmt: skip
+    tc = labs.recheck(tx, Principal.of(fw.users["chief"]), report.id, findings=["采样时间与工况记录不符"])
+    findings = labs.findings_of(tx, tc)
+    year = str(findings[0].created_at.year)
+    run = credit.run(tx, Principal.system(), "lab", year)
+    ev = tx.session.scalars(
+        select(CreditEvaluation).where(
+            CreditEvaluation.run_id == run.id, CreditEvaluation.organisation_id == fw.lab
+        )
+    ).one()
+    lines = tx.session.scalars(
+        select(CreditItem).where(
+            CreditItem.evaluation_id == ev.id, CreditItem.rule == "technical_check_failed"
+        )
+    ).all()
+    assert sorted((ln.object_type, ln.object_id) for ln in lines) == sorted(
+        ("field_lab_finding", str(f.id)) for f in findings
+    )
+    assert all(ln.points == -5 for ln in lines)  # lab.json: technical_check_failed

@@ -251,10 +251,3 @@ def technical_check(tx: Tx, row: LabReport) -> TechnicalCheck | None:
 
 def findings_of(tx: Tx, check: TechnicalCheck) -> Sequence[LabFinding]:
     return repository.findings_of(tx.session, check.id)
-
-
-def forward_findings_to_credit(tx: Tx, findings: Sequence[LabFinding]) -> int:
-    """Hand the findings to the credit domain's lab rating. Not wired yet: the credit
-    domain (issue 9) is landing now; until it takes them, they stay here with their
-    points and ``credit_forwarded_at`` empty. Returns how many were forwarded."""
-    return 0
