@@ -66,6 +66,7 @@ AIR_TRICKS = (
     "under_limit_piling",
     "false_flags",
 )
+BORROWED_VARIANTS = ("peer", "own_history", "across_pollutants")
 WATER_TRICKS = ("range_narrowed", "preset_data", "borrowed_data", "water_contradiction")
 TRICKS = tuple(dict.fromkeys(AIR_TRICKS + WATER_TRICKS))
 LEVELS = ("weak", "medium", "strong")
@@ -462,8 +463,12 @@ def apply_trick(
     trick: str,
     level: str,
     peer: LoggerData | None = None,
+    variant_wanted: str | None = None,
 ) -> Episode:
-    """Apply ``trick`` at strength ``level`` to ``data`` in place; return the labelled episode."""
+    """Apply ``trick`` at strength ``level`` to ``data`` in place; return the labelled episode.
+
+    ``variant_wanted`` picks the borrowed-data variant (``peer`` needs ``peer``); otherwise
+    it is drawn at random."""
     p = STRENGTHS[trick][level]
     n = data.n
     v = data.values
@@ -529,7 +534,7 @@ def apply_trick(
         s, e = (s // DAY) * DAY, (e // DAY) * DAY
         e = max(e, s + DAY)
         choices = ["own_history", "across_pollutants"] + (["peer"] if peer is not None else [])
-        variant = str(rng.choice(choices))
+        variant = variant_wanted if variant_wanted in choices else str(rng.choice(choices))
         noise = p["noise"]
         if variant == "peer" and peer is not None:
             code = pols[0]
@@ -635,6 +640,9 @@ def generate(
     all_months: list[list[LoggerData]] = []
     episodes: list[Episode] = []
     counter: dict[Kind, int] = {"air": int(rng.integers(100)), "water": int(rng.integers(100))}
+    # Borrowed-data episodes cycle through the variants, peer first, so that every variant
+    # (and its detector) is measured even with few episodes.
+    borrowed: dict[Kind, int] = {"air": 0, "water": 0}
     for m in range(months):
         month: list[LoggerData] = []
         truths: list[Truth] = []
@@ -657,10 +665,14 @@ def generate(
             trick = tricks[c % len(tricks)]
             level = LEVELS[(c // len(tricks)) % len(LEVELS)]
             peer = None
+            variant = None
             if trick == "borrowed_data":
                 same = [j for j in range(outlets) if kinds[j] == kind and j not in cheats]
                 peer = month[same[int(rng.integers(len(same)))]] if same else None
-            episodes.append(apply_trick(_rng(seed, i, m, 7), month[i], truths[i], trick, level, peer))
+                variant = BORROWED_VARIANTS[borrowed[kind] % len(BORROWED_VARIANTS)]
+                borrowed[kind] += 1
+            rng_i = _rng(seed, i, m, 7)
+            episodes.append(apply_trick(rng_i, month[i], truths[i], trick, level, peer, variant))
         all_months.append(month)
     honest = {d.mn for d in all_months[0]} - {e.mn for e in episodes}
     return Benchmark(seed=seed, months=all_months, episodes=episodes, honest=honest)

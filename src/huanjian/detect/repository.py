@@ -90,12 +90,15 @@ def logger_data(
             flags[mm[keep]] = f[keep]
         values[code] = x
     limits: dict[str, float] = {}
+    reference_o2: dict[str, float] = {}
     wanted = LIMIT_PERIOD[kind]
     for spec in sorted(
         review_repo.limits(session, info.id, to_cst(start).date()), key=lambda s: s.period != wanted
     ):
-        if spec.upper is not None:
-            limits.setdefault(spec.pollutant, float(spec.upper))
+        if spec.upper is not None and spec.pollutant not in limits:
+            limits[spec.pollutant] = float(spec.upper)
+            if spec.reference_o2 is not None and kind == "air":
+                reference_o2[spec.pollutant] = float(spec.reference_o2)
     marks = review_repo.layers(session, info.id, start, end, kinds=("mark",))
     events = qa.events(tx, info.id, start, end)
     return LoggerData(
@@ -108,6 +111,7 @@ def logger_data(
         marks=_intervals([(m.start_at, m.end_at) for m in marks], start, n),
         qa_events=_intervals([(e.start_at, e.end_at) for e in events], start, n),
         outlet_code=info.outlet_code,
+        reference_o2=reference_o2,
     )
 
 

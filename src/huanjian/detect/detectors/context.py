@@ -152,7 +152,7 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
                         other = pair[1] if v is pair[0] else pair[0]
                         r = float(c[i, j])
                         out.append(
-                            _f(v, "fz_borrowed", "falsification", "borrowed_data", [code], d * DAY, (d + 1) * DAY, r,
+                            _f(v, "fz_borrowed_peer", "falsification", "borrowed_data", [code], d * DAY, (d + 1) * DAY, r,
                                ("correlation of minute changes with another logger", r, thr, ">"),
                                f"{name_en(code)} on {_hhmm(v, d * DAY)[:5]} moves minute by minute like logger "
                                f"{other.data.mn} (correlation of changes {r:.2f}; unrelated loggers give about 0) and "
@@ -164,6 +164,14 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
     return out
 
 
+def _corrected_text(view: View, code: str) -> tuple[str, str]:
+    """Words for the sentences when the limit is judged on the O2-corrected concentration."""
+    if not view.corrected(code):
+        return "", ""
+    ref = view.data.reference_o2[code]
+    return f" (O2-corrected to {ref:g} %)", f"（折算至基准氧含量{ref:g}%）"
+
+
 def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
     """Hourly means piled up just under the limit, too few just below the pile and above the limit."""
     if view.kind != "air":
@@ -173,9 +181,10 @@ def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         lim = view.data.limits.get(code)
         if lim is None:
             continue
-        h = view.hourly(code)
+        h = view.judged_hourly(code)  # O2-corrected when the limit is
         f = h[np.isfinite(h)]
         mid = (p["band_low"] + 1) / 2
+        zs_en, zs_zh = _corrected_text(view, code)
         a = int(((f >= mid * lim) & (f < lim)).sum())  # upper half of the band
         b = int(((f >= p["band_low"] * lim) & (f < mid * lim)).sum())  # lower half
         c = int((f >= lim).sum())
@@ -188,10 +197,10 @@ def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         out.append(
             _f(view, "fz_under_limit", "falsification", "under_limit_piling", [code], s, e, min(1, ratio / 10),
                ("hours just under the limit per hour over it", ratio, p["min_ratio"], ">="),
-               f"{a} valid hours of {name_en(code)} lie within {1 - mid:.0%} under the limit {lim:g} ({b} in the "
+               f"{a} valid hours of {name_en(code)}{zs_en} lie within {1 - mid:.0%} under the limit {lim:g} ({b} in the "
                f"{mid - p['band_low']:.0%} below), but only {c} above it: a smooth distribution does not stop at the limit; "
                "values pile up just under it.",
-               f"{name_zh(code)}有{a}个有效小时均值落在限值{lim:g}以下{1 - mid:.0%}内（其下{mid - p['band_low']:.0%}内{b}个），"
+               f"{name_zh(code)}{zs_zh}有{a}个有效小时均值落在限值{lim:g}以下{1 - mid:.0%}内（其下{mid - p['band_low']:.0%}内{b}个），"
                f"超限仅{c}个，数据堆积于限值之下。",
                highlight=runs(np.repeat(band, 60)))
         )  # fmt: skip
@@ -209,7 +218,8 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         lim = view.data.limits.get(code)
         if lim is None:
             continue
-        x = view.data.values[code]
+        x = view.judged(code)  # O2-corrected when the limit is
+        zs_en, zs_zh = _corrected_text(view, code)
         xb = reshape_blocks(np.where(inval, x, np.nan), 60)
         inv_cnt = np.sum(reshape_blocks(inval.astype(float), 60) > 0, axis=1)
         with warnings.catch_warnings():
@@ -230,7 +240,7 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
             (rel > usual / p["max_diff_ratio"]) & (rel < p["max_diff_ratio"] * usual) & (lag1 > p["min_lag1"])
         )
         bad = (inv_cnt >= 30) & (mean > lim) & alive
-        h = view.hourly(code)
+        h = view.judged_hourly(code)
         good_over = int(np.sum(np.isfinite(h) & (h > lim)))
         nbad = int(bad.sum())
         share = nbad / max(1, nbad + good_over)
@@ -242,9 +252,9 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         out.append(
             _f(view, "fz_false_flags", "falsification", "false_flags", [code], s, e, share,
                ("share of exceeding hours flagged invalid", share, p["min_share"], ">="),
-               f"{nbad} hours of {name_en(code)} flagged {letters} (fault/maintenance) show a working analyser reading above "
+               f"{nbad} hours of {name_en(code)}{zs_en} flagged {letters} (fault/maintenance) show a working analyser reading above "
                f"the limit {lim:g}, while only {good_over} valid hours exceed it: exceedance hours seem flagged invalid.",
-               f"{name_zh(code)}有{nbad}个小时被标记为{letters}（故障/维护），但数据连续正常且超过限值{lim:g}，"
+               f"{name_zh(code)}{zs_zh}有{nbad}个小时被标记为{letters}（故障/维护），但数据连续正常且超过限值{lim:g}，"
                f"有效小时超标仅{good_over}个，疑似将超标时段标记为无效。",
                highlight=runs(np.repeat(bad, 60)))
         )  # fmt: skip
