@@ -256,3 +256,16 @@ def test_no_correction_towards_ambient_air(air_month: LoggerData) -> None:
     x.values[O2][:60] = 20.5  # a start-up: flue gas is almost air
     judged = View(x).judged(SO2)
     assert np.isnan(judged[:60]).all() and np.isfinite(judged[60:120]).all()
+
+
+def test_drop_where_an_exceedance_would_start() -> None:
+    data, truth = honest_air(11, 1, 0, near_limit=True, level=(0.88, 1.02))
+    before = clone(data)
+    ep = apply_trick(np.random.default_rng(11), data, truth, "preset_data", "weak", None, "drop")
+    assert ep.variant == "drop"
+    f = fire("fz_exceedance_drop", data)
+    assert _overlap(f, ep) and all(g.trick == "preset_data" for g in f)
+    assert "drop exactly where an exceedance would start" in f[0].evidence.sentence_en
+    assert not fire("fz_exceedance_drop", before)  # the same logger before the trick: it did exceed
+    for seed in (12, 13):  # honest near-limit loggers with genuine exceedances
+        assert not fire("fz_exceedance_drop", honest_air(seed, 1, 0, near_limit=True)[0])
