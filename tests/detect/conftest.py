@@ -55,6 +55,7 @@ def clone(data: LoggerData) -> LoggerData:
         marks=data.marks.copy(),
         qa_events=data.qa_events.copy(),
         outlet_code=data.outlet_code,
+        reference_o2=dict(data.reference_o2),
     )
 
 

@@ -213,6 +213,7 @@ def test_borrowed_from_peer_names_the_borrower() -> None:
     assert f and all(g.start == 8 * DAY for g in f)
     assert b.mn in {g.mn for g in f}
     assert all(g.evidence.peers for g in f)
+    assert {g.detector for g in f} == {"fz_borrowed_peer"}  # not fz_borrowed: the evaluation tells them apart
     assert not fire("fz_borrowed_peer", [a, c])
 
 
@@ -228,3 +229,43 @@ def test_view_hourly_valid_hour_rule(air_month: LoggerData) -> None:
     assert np.isnan(View(x).hourly(SO2)[0])
     assert np.isfinite(View(x).hourly(SO2)[1])
     assert BY_CODE["fz_borrowed_peer"].key == "fz_borrowed"
+
+
+def test_limits_with_reference_o2_are_judged_on_corrected_values() -> None:
+    """The same hours pile under the limit once O2-corrected (折算), not as measured."""
+    data, ep = _trick("under_limit_piling")
+    code = ep.pollutants[0]  # type: ignore[attr-defined]
+    factor = (21.0 - 6.0) / (21.0 - data.values[O2])
+    measured = clone(data)
+    measured.values[code] = data.values[code] / factor  # what the analyser read before correction
+    assert not _overlap(fire("fz_under_limit", measured), ep)
+    corrected = clone(measured)
+    corrected.reference_o2 = {code: 6.0}
+    f = fire("fz_under_limit", corrected)
+    assert _overlap(f, ep) and "O2-corrected to 6 %" in f[0].evidence.sentence_en
+    ok = data.values[O2] < 19.0  # towards ambient air nothing is corrected (NaN)
+    np.testing.assert_allclose(View(corrected).judged(code)[ok], data.values[code][ok], rtol=1e-9)
+    no_o2 = clone(corrected)
+    del no_o2.values[O2]
+    assert not View(no_o2).corrected(code)  # nothing to correct with: as measured
+
+
+def test_no_correction_towards_ambient_air(air_month: LoggerData) -> None:
+    x = clean(air_month)
+    x.reference_o2 = {SO2: 6.0}
+    x.values[O2][:60] = 20.5  # a start-up: flue gas is almost air
+    judged = View(x).judged(SO2)
+    assert np.isnan(judged[:60]).all() and np.isfinite(judged[60:120]).all()
+
+
+def test_drop_where_an_exceedance_would_start() -> None:
+    data, truth = honest_air(11, 1, 0, near_limit=True, level=(0.88, 1.02))
+    before = clone(data)
+    ep = apply_trick(np.random.default_rng(11), data, truth, "preset_data", "weak", None, "drop")
+    assert ep.variant == "drop"
+    f = fire("fz_exceedance_drop", data)
+    assert _overlap(f, ep) and all(g.trick == "preset_data" for g in f)
+    assert "drop exactly where an exceedance would start" in f[0].evidence.sentence_en
+    assert not fire("fz_exceedance_drop", before)  # the same logger before the trick: it did exceed
+    for seed in (12, 13):  # honest near-limit loggers with genuine exceedances
+        assert not fire("fz_exceedance_drop", honest_air(seed, 1, 0, near_limit=True)[0])

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -207,3 +207,22 @@ def test_export_keys_and_times(tx: Tx, world: dict[str, object]) -> None:
     assert item["start"] == "2026-01-08T00:00:00+08:00" and item["end"] == "2026-01-10T00:00:00+08:00"
     assert item["trick"] == "preset_data" and item["explanation"]["zh"]
     assert service.search(tx, world["pudong"], category="falsification", start_day=date(2026, 1, 11)) == []  # type: ignore[arg-type]
+
+
+def test_logger_data_from_the_store(tx: Tx, world: dict[str, object]) -> None:
+    """The bulk read gives back the minutes written, the limit and its reference O2."""
+    import numpy as np
+
+    from huanjian.core.scope import Scope
+    from huanjian.detect import repository as repo
+    from huanjian.review import repository as review_repo
+
+    info = review_repo.outlet(tx.session, Scope(everything=True), int(world["outlet"]))  # type: ignore[arg-type]
+    assert info is not None
+    written = world["data"]
+    got = repo.logger_data(tx, info, MN, START, START + (TO - FROM) + timedelta(days=1))
+    assert got is not None and got.n == written.n  # type: ignore[attr-defined]
+    for code, x in written.values.items():  # type: ignore[attr-defined]
+        np.testing.assert_allclose(got.values[code], x)
+    assert (got.flags == "N").all()
+    assert got.limits["a21026"] == 50.0 and got.reference_o2 == {"a21026": 6.0}

@@ -38,6 +38,9 @@ class Detector:
     fn: LoggerFn | None = None
     peers_fn: PeersFn | None = None
     rule_key: str = ""
+    #: The generator's variants of ``trick`` this detector is meant for (empty: all); the
+    #: evaluation's per-detector recall counts only those episodes.
+    variants: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
@@ -152,6 +155,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("minute values", "limits"),
         ("air", "water"),
         fn=d.fz_clipping,
+        variants=("clip",),
     ),
     Detector(
         "fz_low_variability",
@@ -177,6 +181,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("minute values",),
         ("air",),
         fn=d.fz_periodic,
+        variants=("periodic",),
     ),
     Detector(
         "fz_ratio_step",
@@ -225,6 +230,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("minute values",),
         ("air", "water"),
         fn=d.fz_borrowed_own,
+        variants=("own_history", "across_pollutants"),
     ),
     Detector(
         "fz_borrowed_peer",
@@ -238,6 +244,7 @@ DETECTORS: tuple[Detector, ...] = (
         ("air", "water"),
         peers_fn=d.fz_borrowed_peers,
         rule_key="fz_borrowed",
+        variants=("peer",),
     ),
     Detector(
         "fz_under_limit",
@@ -250,6 +257,19 @@ DETECTORS: tuple[Detector, ...] = (
         ("hourly means", "limits"),
         ("air",),
         fn=d.fz_under_limit,
+    ),
+    Detector(
+        "fz_exceedance_drop",
+        "falsification",
+        "preset_data",
+        "临超骤降",
+        "drop where an exceedance would start",
+        "数值每到限值附近就在一分钟内骤降而工况未变，持续超限极少：恰在将要超标时被替换。",
+        "values drop steeply within a minute each time they reach the limit while the load stays, and hardly ever stay over it",
+        ("minute values", "limits", "O2 and reference O2", "velocity"),
+        ("air",),
+        fn=d.fz_exceedance_drop,
+        variants=("drop",),
     ),
     Detector(
         "fz_false_flags",
@@ -288,7 +308,14 @@ def run(
 ) -> list[Finding]:
     """Every detector (or those in ``only``) over ``loggers``; peer detectors see all of them."""
     rules = rules or load()
-    views = [View(x, valid_hour_minutes=int(rules.common.get("valid_hour_minutes", 45))) for x in loggers]
+    views = [
+        View(
+            x,
+            valid_hour_minutes=int(rules.common.get("valid_hour_minutes", 45)),
+            max_o2_for_correction=rules.common.get("o2_correction_max_o2", 19.0),
+        )
+        for x in loggers
+    ]
     out: list[Finding] = []
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN slices are expected (gaps)

@@ -3,7 +3,9 @@
 Definitions (issue 6), for the ``falsification`` category only, raised clues only:
 
 * a trick episode is **found** when a falsification clue on the same logger overlaps it in time
-  (recall = found / episodes, per trick, per strength and per detector);
+  (recall = found / episodes, per trick, per strength and per detector — a detector made for
+  some variants of its trick, e.g. ``fz_borrowed_peer`` for data copied from another logger,
+  is counted on the episodes of those variants only);
 * a falsification clue is **right** when it overlaps a trick episode on its logger
   (precision = right / clues, per suspected trick and per detector);
 * **false clues per outlet-month** = falsification clues on honest outlets / honest outlet-months;
@@ -120,7 +122,11 @@ def score(bench: Benchmark, clues: list[Clue], report: Report) -> None:
         report.recall_by_trick[e.trick].add(bool(hits))
         report.recall_by_strength[f"{e.trick} {e.strength}"].add(bool(hits))
         for det in catalogue.DETECTORS:
-            if det.category == "falsification" and det.trick == e.trick:
+            if (
+                det.category == "falsification"
+                and det.trick == e.trick
+                and (not det.variants or e.variant in det.variants)
+            ):
                 report.recall_by_detector[det.code].add(any(det.code in c.detectors for c in hits))
     for c in fz:
         eps = [e for e in by_mn.get(c.mn, []) if _overlaps(c, e)]

@@ -66,6 +66,7 @@ AIR_TRICKS = (
     "under_limit_piling",
     "false_flags",
 )
+BORROWED_VARIANTS = ("peer", "own_history", "across_pollutants")
 WATER_TRICKS = ("range_narrowed", "preset_data", "borrowed_data", "water_contradiction")
 TRICKS = tuple(dict.fromkeys(AIR_TRICKS + WATER_TRICKS))
 LEVELS = ("weak", "medium", "strong")
@@ -85,9 +86,9 @@ STRENGTHS: dict[str, dict[str, dict[str, float]]] = {
     "coefficient_change": {"weak": {"k": 0.93}, "medium": {"k": 0.85}, "strong": {"k": 0.7}},
     # level×limit with relative jitter (constant) or a sine of amplitude amp (periodic).
     "preset_data": {
-        "weak": {"jitter": 0.04, "amp": 0.08},
-        "medium": {"jitter": 0.02, "amp": 0.05},
-        "strong": {"jitter": 0.005, "amp": 0.03},
+        "weak": {"jitter": 0.04, "amp": 0.08, "drop_to": 0.8},
+        "medium": {"jitter": 0.02, "amp": 0.05, "drop_to": 0.7},
+        "strong": {"jitter": 0.005, "amp": 0.03, "drop_to": 0.55},
     },
     # pollutants and humidity × k, O2 → 20.9 − (20.9 − O2)·k.
     "dilution": {"weak": {"k": 0.8}, "medium": {"k": 0.65}, "strong": {"k": 0.5}},
@@ -462,8 +463,12 @@ def apply_trick(
     trick: str,
     level: str,
     peer: LoggerData | None = None,
+    variant_wanted: str | None = None,
 ) -> Episode:
-    """Apply ``trick`` at strength ``level`` to ``data`` in place; return the labelled episode."""
+    """Apply ``trick`` at strength ``level`` to ``data`` in place; return the labelled episode.
+
+    ``variant_wanted`` picks the borrowed-data or preset-data variant (``peer`` needs
+    ``peer``, ``drop`` is air only); otherwise it is drawn at random."""
     p = STRENGTHS[trick][level]
     n = data.n
     v = data.values
@@ -498,17 +503,36 @@ def apply_trick(
         pols = (FLOW_AIR,)
     elif trick == "preset_data":
         s, e = _episode_window(rng, n, 1.5, 8)
-        variant = "constant" if rng.random() < 0.6 else "periodic"
+        r = rng.random()
+        # Air only: the logger drops the value the minute it would go over the limit.
+        variant = "constant" if r < (0.45 if air else 0.6) else "periodic"
+        if air and r >= 0.75:
+            variant = "drop"
+        if variant_wanted in ("constant", "periodic") or (variant_wanted == "drop" and air):
+            variant = variant_wanted
         chosen = pols if rng.random() < 0.5 else pols[:1]
+        if variant == "drop":  # over the month; the episode is where values were dropped
+            s, e = 0, n
         t = np.arange(e - s)
+        dropped = np.zeros(n, dtype=bool)
         for code in chosen:
             level_c = rng.uniform(0.4, 0.7) * data.limits[code]
+            if variant == "drop":
+                lim = data.limits[code]
+                over = normal & (v[code] >= lim)
+                low = lim * p["drop_to"] * (1 + rng.normal(0, 0.03, n))
+                v[code] = np.where(over, low, v[code])
+                dropped |= over
+                continue
             if variant == "constant":
                 seg = level_c * (1 + rng.normal(0, p["jitter"], e - s))
             else:
                 period = rng.uniform(30, 240)
                 seg = level_c * (1 + p["amp"] * np.sin(2 * np.pi * t / period) + rng.normal(0, 0.005, e - s))
             v[code][s:e] = np.where(normal[s:e], seg, v[code][s:e])
+        if variant == "drop":
+            hit = np.flatnonzero(dropped)
+            s, e = (int(hit[0]), int(hit[-1]) + 1) if hit.size else (0, 0)
         pols = chosen
     elif trick == "dilution":
         s, e = _episode_window(rng, n, 1, 6)
@@ -529,7 +553,7 @@ def apply_trick(
         s, e = (s // DAY) * DAY, (e // DAY) * DAY
         e = max(e, s + DAY)
         choices = ["own_history", "across_pollutants"] + (["peer"] if peer is not None else [])
-        variant = str(rng.choice(choices))
+        variant = variant_wanted if variant_wanted in choices else str(rng.choice(choices))
         noise = p["noise"]
         if variant == "peer" and peer is not None:
             code = pols[0]
@@ -635,6 +659,9 @@ def generate(
     all_months: list[list[LoggerData]] = []
     episodes: list[Episode] = []
     counter: dict[Kind, int] = {"air": int(rng.integers(100)), "water": int(rng.integers(100))}
+    # Borrowed-data episodes cycle through the variants, peer first, so that every variant
+    # (and its detector) is measured even with few episodes.
+    borrowed: dict[Kind, int] = {"air": 0, "water": 0}
     for m in range(months):
         month: list[LoggerData] = []
         truths: list[Truth] = []
@@ -657,10 +684,14 @@ def generate(
             trick = tricks[c % len(tricks)]
             level = LEVELS[(c // len(tricks)) % len(LEVELS)]
             peer = None
+            variant = None
             if trick == "borrowed_data":
                 same = [j for j in range(outlets) if kinds[j] == kind and j not in cheats]
                 peer = month[same[int(rng.integers(len(same)))]] if same else None
-            episodes.append(apply_trick(_rng(seed, i, m, 7), month[i], truths[i], trick, level, peer))
+                variant = BORROWED_VARIANTS[borrowed[kind] % len(BORROWED_VARIANTS)]
+                borrowed[kind] += 1
+            rng_i = _rng(seed, i, m, 7)
+            episodes.append(apply_trick(rng_i, month[i], truths[i], trick, level, peer, variant))
         all_months.append(month)
     honest = {d.mn for d in all_months[0]} - {e.mn for e in episodes}
     return Benchmark(seed=seed, months=all_months, episodes=episodes, honest=honest)

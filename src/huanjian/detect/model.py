@@ -39,7 +39,8 @@ class LoggerData:
     (accepted enterprise marks and declarations) and ``qa_events`` (O&M service records,
     comparison tests, filed parameter changes) are ``(k, 2)`` arrays of half-open minute
     intervals ``[start, end)``.  ``limits`` are the permitted concentrations, judged on the
-    hourly mean for air and on the daily mean for water.
+    hourly mean for air and on the daily mean for water; ``reference_o2`` holds the reference
+    O2 (%) of the limits that apply to the O2-corrected (折算) concentration.
     """
 
     mn: str
@@ -51,6 +52,7 @@ class LoggerData:
     marks: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     qa_events: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     outlet_code: str = ""
+    reference_o2: dict[str, float] = field(default_factory=dict)
 
     @property
     def n(self) -> int:

@@ -4,7 +4,8 @@
 :class:`~huanjian.detect.model.LoggerData` the detectors work on: one float64 array per
 pollutant code indexed by minute (NaN where nothing arrived), one HJ 212 flag per minute,
 the permitted limits, the accepted marks and declarations in force and the QA events, both
-as minute intervals.  Minute data (CN 2051) are read for air and water; a water logger that
+as minute intervals.  Minute data (CN 2051) are read for air and water, in bulk
+(:func:`huanjian.ingest.reader.columns`); a water logger that
 only sends hourly data (CN 2061) has each hourly value held for its hour (the detectors
 treat water analysers as cycle instruments).
 
@@ -16,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import numpy as np
 from sqlalchemy import select
@@ -27,25 +27,20 @@ from huanjian.core.time import CST, to_cst
 from huanjian.core.tx import Tx
 from huanjian.detect.model import AIR_POLLUTANTS, WATER_POLLUTANTS, Kind, LoggerData
 from huanjian.detect.models import DetectClue, DetectClueTransition
-from huanjian.ingest.models import IngestReading
+from huanjian.ingest import reader
 from huanjian.review import qa
 from huanjian.review import repository as review_repo
-from huanjian.review.engine._arrays import epoch_seconds
 
 #: Limits the detectors judge against: hourly means for air, daily means for water.
 LIMIT_PERIOD = {"air": "hour", "water": "day"}
 
 
+#: Flag letter by ASCII code; a reading without a Flag field counts as N.
+_LETTERS = np.array(["N", *(chr(i) for i in range(1, 256))], dtype="<U1")
+
+
 def _minutes(start: datetime, end: datetime) -> int:
     return int((end - start).total_seconds() // 60)
-
-
-def _rows(session: Session, mn: str, period: str, start: datetime, end: datetime) -> list[Any]:
-    r = IngestReading
-    stmt = select(r.pollutant, r.data_time, r.avg, r.rtd, r.flag).where(
-        r.mn == mn, r.period == period, r.current.is_(True), r.data_time >= start, r.data_time < end
-    )
-    return list(session.execute(stmt).all())
 
 
 def _intervals(spans: Sequence[tuple[datetime, datetime]], start: datetime, n: int) -> np.ndarray:
@@ -66,25 +61,16 @@ def logger_data(
     session = tx.session
     n = _minutes(start, end)
     kind: Kind = "water" if info.kind == "water" else "air"
-    rows = _rows(session, mn, "minute", start, end)
+    cols = reader.columns(session, [mn], "minute", start, end)
     step = 1
-    if not rows and kind == "water":
-        rows = _rows(session, mn, "hour", start, end)
+    if not len(cols) and kind == "water":
+        cols = reader.columns(session, [mn], "hour", start, end)
         step = 60
-    if not rows:
+    if not len(cols):
         return None
-    t0 = int(start.timestamp())
-    codes = sorted({row[0] for row in rows})
-    index = {c: i for i, c in enumerate(codes)}
-    k = len(rows)
-    series = np.fromiter((index[row[0]] for row in rows), dtype=np.int64, count=k)
-    minute = (epoch_seconds([row[1] for row in rows]) - t0) // 60
-    vals = np.fromiter(
-        (np.nan if (v := row[2] if row[2] is not None else row[3]) is None else v for row in rows),
-        dtype=np.float64,
-        count=k,
-    )
-    flag_of = np.array([(row[4] or "N")[:1] for row in rows], dtype="<U1")
+    codes = cols.pollutants
+    minute = (cols.times_s - int(start.timestamp())) // 60
+    letters = _LETTERS[cols.flags]
     ok = (minute >= 0) & (minute < n)
     values: dict[str, np.ndarray] = {}
     flags = np.full(n, "N", dtype="<U1")
@@ -92,22 +78,27 @@ def logger_data(
     main = AIR_POLLUTANTS if kind == "air" else WATER_POLLUTANTS
     order = sorted(codes, key=lambda c: (c in main, c))
     for code in order:
-        sel = ok & (series == index[code])
+        sel = ok & (cols.pollutant == codes.index(code))
         x = np.full(n, np.nan)
         m = minute[sel]
+        v = cols.values[sel]
+        f = letters[sel]
         for j in range(step):  # hourly water: hold the hour's value for its minutes
             mm = m + j
             keep = mm < n
-            x[mm[keep]] = vals[sel][keep]
-            flags[mm[keep]] = flag_of[sel][keep]
+            x[mm[keep]] = v[keep]
+            flags[mm[keep]] = f[keep]
         values[code] = x
     limits: dict[str, float] = {}
+    reference_o2: dict[str, float] = {}
     wanted = LIMIT_PERIOD[kind]
     for spec in sorted(
         review_repo.limits(session, info.id, to_cst(start).date()), key=lambda s: s.period != wanted
     ):
-        if spec.upper is not None:
-            limits.setdefault(spec.pollutant, float(spec.upper))
+        if spec.upper is not None and spec.pollutant not in limits:
+            limits[spec.pollutant] = float(spec.upper)
+            if spec.reference_o2 is not None and kind == "air":
+                reference_o2[spec.pollutant] = float(spec.reference_o2)
     marks = review_repo.layers(session, info.id, start, end, kinds=("mark",))
     events = qa.events(tx, info.id, start, end)
     return LoggerData(
@@ -120,6 +111,7 @@ def logger_data(
         marks=_intervals([(m.start_at, m.end_at) for m in marks], start, n),
         qa_events=_intervals([(e.start_at, e.end_at) for e in events], start, n),
         outlet_code=info.outlet_code,
+        reference_o2=reference_o2,
     )
 
 

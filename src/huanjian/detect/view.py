@@ -13,6 +13,7 @@ from huanjian.detect.model import (
     FLOW_AIR,
     FLOW_WATER,
     NH3N,
+    O2,
     VELOCITY,
     WATER_POLLUTANTS,
     BoolArray,
@@ -27,7 +28,11 @@ CYCLE_CODES = (COD, NH3N, "w20116", "w21011", "w21001")
 class View:
     data: LoggerData
     valid_hour_minutes: int = 45
+    #: No O2 correction at or above this O2 (%): the factor (21 - ref) / (21 - O2) blows up
+    #: towards ambient air (start-ups, shutdowns).
+    max_o2_for_correction: float = 19.0
     _hourly: dict[str, FloatArray] = field(default_factory=dict)
+    _judged: dict[str, FloatArray] = field(default_factory=dict)
     _valid: BoolArray | None = None
 
     @property
@@ -63,6 +68,33 @@ class View:
         if code not in self._hourly:
             self._hourly[code] = block_mean(self.data.values[code], self.valid, 60, self.valid_hour_minutes)
         return self._hourly[code]
+
+    def corrected(self, code: str) -> bool:
+        """Whether ``code``'s limit is judged on the O2-corrected concentration here."""
+        return code in self.data.reference_o2 and O2 in self.data.values
+
+    def judged(self, code: str) -> FloatArray:
+        """Minute values as the limit judges them: O2-corrected (折算) to the limit's
+        reference O2 when it has one and the logger sends O2 (C × (21 − ref) / (21 − O2),
+        NaN where O2 ≥ ``max_o2_for_correction``), else as measured."""
+        if not self.corrected(code):
+            return self.data.values[code]
+        if code not in self._judged:
+            ref = self.data.reference_o2[code]
+            o2 = self.data.values[O2]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                factor = np.where(o2 < self.max_o2_for_correction, (21.0 - ref) / (21.0 - o2), np.nan)
+            self._judged[code] = self.data.values[code] * factor
+        return self._judged[code]
+
+    def judged_hourly(self, code: str) -> FloatArray:
+        """Hourly means of :meth:`judged` (valid hours only)."""
+        if not self.corrected(code):
+            return self.hourly(code)
+        key = f"judged:{code}"
+        if key not in self._hourly:
+            self._hourly[key] = block_mean(self.judged(code), self.valid, 60, self.valid_hour_minutes)
+        return self._hourly[key]
 
     def days(self, code: str) -> FloatArray:
         """Valid minute values as a (days, 1440) matrix."""

@@ -86,7 +86,7 @@ class OutletInput:
     series: I64
     times_s: I64
     values: F64
-    flags: Sequence[str | None]
+    flags: Sequence[str | None] | np.ndarray  # letters, or ASCII codes (uint8) from the bulk reader
     limits: tuple[LimitSpec, ...] = ()
     layers: tuple[LayerSpec, ...] = ()
 

@@ -11,6 +11,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.ingest import reader
 from huanjian.ingest.models import IngestReading
 from huanjian.register.models import Device, Limit, Logger, Organisation, Outlet
 from huanjian.review.compute import LayerSpec, LimitSpec
@@ -109,7 +110,7 @@ class Readings:
     series: np.ndarray
     times_s: np.ndarray
     values: np.ndarray
-    flags: list[str | None]
+    flags: np.ndarray  # uint8 ASCII code of the flag letter, 0 without a Flag field
 
 
 def readings(
@@ -123,27 +124,15 @@ def readings(
     """Current readings of the outlet's loggers in [start, end), one time slice.
 
     The value is ``avg`` (minute and hourly data), falling back to ``rtd``.  With
-    ``received_before`` only what had arrived by then (the as-of view).
+    ``received_before`` only what had arrived by then (the as-of view).  Read in bulk
+    (:func:`huanjian.ingest.reader.columns`).
     """
-    r = IngestReading
     period = READING_PERIOD.get(info.kind, "minute")
-    stmt = select(r.pollutant, r.data_time, r.avg, r.rtd, r.flag).where(
-        r.mn.in_(info.mns), r.period == period, r.current.is_(True), r.data_time >= start, r.data_time < end
-    )
-    if received_before is not None:
-        stmt = stmt.where(r.received_at <= received_before)
-    rows = session.execute(stmt).all()
-    codes = sorted({*info.pollutant_mn, *(row[0] for row in rows)})
-    index = {c: i for i, c in enumerate(codes)}
-    n = len(rows)
-    series = np.fromiter((index[row[0]] for row in rows), dtype=np.int64, count=n)
-    times = epoch_seconds([row[1] for row in rows]) if n else np.zeros(0, dtype=np.int64)
-    values = np.fromiter(
-        (np.nan if (v := row[2] if row[2] is not None else row[3]) is None else v for row in rows),
-        dtype=np.float64,
-        count=n,
-    )
-    return Readings(tuple(codes), series, times, values, [row[4] for row in rows])
+    cols = reader.columns(session, info.mns, period, start, end, received_before=received_before)
+    codes = tuple(sorted({*info.pollutant_mn, *cols.pollutants}))
+    remap = np.array([codes.index(c) for c in cols.pollutants], dtype=np.int64)
+    series = remap[cols.pollutant] if len(cols) else np.zeros(0, dtype=np.int64)
+    return Readings(codes, series, cols.times_s, cols.values, cols.flags)
 
 
 def touched_days(

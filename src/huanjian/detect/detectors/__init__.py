@@ -19,6 +19,7 @@ from huanjian.detect.detectors.common import (
 from huanjian.detect.detectors.context import (
     fz_borrowed_own,
     fz_borrowed_peers,
+    fz_exceedance_drop,
     fz_false_flags,
     fz_under_limit,
     fz_water_contradiction,
@@ -60,6 +61,7 @@ __all__ = [
     "fz_borrowed_peers",
     "fz_clipping",
     "fz_dilution",
+    "fz_exceedance_drop",
     "fz_false_flags",
     "fz_flow_inconsistent",
     "fz_low_variability",

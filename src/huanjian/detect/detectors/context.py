@@ -9,8 +9,10 @@ from collections.abc import Sequence
 import numpy as np
 
 from huanjian.detect.arrays import (
+    merge,
     nanmedian,
     reshape_blocks,
+    robust_scale,
     rowwise_corr,
     runs,
 )
@@ -111,7 +113,9 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
     """Two loggers whose minute changes coincide on the same day: one borrowed the other's data.
 
     The borrower is the one whose pollutant stops following its own flue-gas velocity (or
-    water flow) that day; when that does not tell them apart both are reported.
+    water flow) that day — measured against the logger's own usual coupling, since some
+    processes follow their load less than others; when that does not tell them apart both
+    are reported.
     """
     out: list[Finding] = []
     for kind in ("air", "water"):
@@ -133,6 +137,11 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
             cnt = (stack != 0).sum(axis=2)
             norms = np.sqrt((stack * stack).sum(axis=2))
             coup = np.stack([_coupling(v, code)[:days] for v in members])
+            # How far each logger's day fell from its own usual coupling to its load: the
+            # borrower's copied day stops following its own process, the lender's does not.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                fall = np.nanmedian(coup, axis=1, keepdims=True) - coup
             for d in range(days):  # a loop over days, not minutes
                 zd = stack[:, d, :]
                 with np.errstate(invalid="ignore", divide="ignore"):
@@ -142,17 +151,17 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
                 c[~ok, :] = 0
                 c[:, ~ok] = 0
                 for i, j in zip(*np.nonzero(c > thr), strict=True):
-                    ci, cj = coup[i, d], coup[j, d]
+                    fi, fj = fall[i, d], fall[j, d]
                     pair = (members[i], members[j])
-                    if np.isfinite(ci) and np.isfinite(cj) and abs(ci - cj) >= p["direction_margin"]:
-                        suspects = [pair[0] if ci < cj else pair[1]]
+                    if np.isfinite(fi) and np.isfinite(fj) and abs(fi - fj) >= p["direction_margin"]:
+                        suspects = [pair[0] if fi > fj else pair[1]]
                     else:
                         suspects = list(pair)
                     for v in suspects:
                         other = pair[1] if v is pair[0] else pair[0]
                         r = float(c[i, j])
                         out.append(
-                            _f(v, "fz_borrowed", "falsification", "borrowed_data", [code], d * DAY, (d + 1) * DAY, r,
+                            _f(v, "fz_borrowed_peer", "falsification", "borrowed_data", [code], d * DAY, (d + 1) * DAY, r,
                                ("correlation of minute changes with another logger", r, thr, ">"),
                                f"{name_en(code)} on {_hhmm(v, d * DAY)[:5]} moves minute by minute like logger "
                                f"{other.data.mn} (correlation of changes {r:.2f}; unrelated loggers give about 0) and "
@@ -164,6 +173,14 @@ def fz_borrowed_peers(views: Sequence[View], p: Params, ranges: Ranges) -> list[
     return out
 
 
+def _corrected_text(view: View, code: str) -> tuple[str, str]:
+    """Words for the sentences when the limit is judged on the O2-corrected concentration."""
+    if not view.corrected(code):
+        return "", ""
+    ref = view.data.reference_o2[code]
+    return f" (O2-corrected to {ref:g} %)", f"（折算至基准氧含量{ref:g}%）"
+
+
 def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
     """Hourly means piled up just under the limit, too few just below the pile and above the limit."""
     if view.kind != "air":
@@ -173,9 +190,10 @@ def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         lim = view.data.limits.get(code)
         if lim is None:
             continue
-        h = view.hourly(code)
+        h = view.judged_hourly(code)  # O2-corrected when the limit is
         f = h[np.isfinite(h)]
         mid = (p["band_low"] + 1) / 2
+        zs_en, zs_zh = _corrected_text(view, code)
         a = int(((f >= mid * lim) & (f < lim)).sum())  # upper half of the band
         b = int(((f >= p["band_low"] * lim) & (f < mid * lim)).sum())  # lower half
         c = int((f >= lim).sum())
@@ -188,12 +206,64 @@ def fz_under_limit(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         out.append(
             _f(view, "fz_under_limit", "falsification", "under_limit_piling", [code], s, e, min(1, ratio / 10),
                ("hours just under the limit per hour over it", ratio, p["min_ratio"], ">="),
-               f"{a} valid hours of {name_en(code)} lie within {1 - mid:.0%} under the limit {lim:g} ({b} in the "
+               f"{a} valid hours of {name_en(code)}{zs_en} lie within {1 - mid:.0%} under the limit {lim:g} ({b} in the "
                f"{mid - p['band_low']:.0%} below), but only {c} above it: a smooth distribution does not stop at the limit; "
                "values pile up just under it.",
-               f"{name_zh(code)}有{a}个有效小时均值落在限值{lim:g}以下{1 - mid:.0%}内（其下{mid - p['band_low']:.0%}内{b}个），"
+               f"{name_zh(code)}{zs_zh}有{a}个有效小时均值落在限值{lim:g}以下{1 - mid:.0%}内（其下{mid - p['band_low']:.0%}内{b}个），"
                f"超限仅{c}个，数据堆积于限值之下。",
                highlight=runs(np.repeat(band, 60)))
+        )  # fmt: skip
+    return out
+
+
+def fz_exceedance_drop(view: View, p: Params, ranges: Ranges) -> list[Finding]:
+    """Values that fall steeply the minute they reach the limit while the load stays.
+
+    An honest series crosses its limit now and then and comes down with the process; a logger
+    that substitutes a lower value whenever the real one would exceed shows one-minute drops
+    from just under the limit — many of them, and hardly any sustained crossing.
+    """
+    if view.kind != "air":
+        return []
+    out = []
+    for code in view.pollutants:
+        lim = view.data.limits.get(code)
+        if lim is None:
+            continue
+        x = np.where(view.valid, view.judged(code), np.nan)  # O2-corrected when the limit is
+        d = x[1:] - x[:-1]
+        scale = robust_scale(d)
+        if scale <= 0:
+            continue
+        with np.errstate(invalid="ignore", divide="ignore"):
+            near = (x[:-1] >= p["band_low"] * lim) & (x[:-1] < p["band_high"] * lim)
+            steep = (d < -p["min_drop_sd"] * scale) & (d < -p["min_drop_of_limit"] * lim)
+            steady = np.ones(d.shape, dtype=np.bool_)
+            if view.load_proxy is not None:  # the process did not drop with it
+                v = view.x(view.load_proxy)
+                steady = ~((v[1:] - v[:-1]) / np.abs(v[:-1]) < -p["max_load_drop"])
+        drops = near & steep & steady
+        k = int(drops.sum())
+        if k < p["min_drops"]:
+            continue
+        over = runs(np.nan_to_num(x, nan=-np.inf) >= lim, int(p["min_over_minutes"]))
+        share = k / (k + len(over))
+        if share < p["min_share"]:
+            continue
+        idx = np.flatnonzero(drops) + 1  # the minute that dropped
+        s, e = int(idx[0]), int(idx[-1]) + 1
+        zs_en, zs_zh = _corrected_text(view, code)
+        out.append(
+            _f(view, "fz_exceedance_drop", "falsification", "preset_data", [code], s, e, share,
+               ("share of limit approaches ending in a one-minute drop", share, p["min_share"], ">="),
+               f"{name_en(code)}{zs_en} falls steeply within one minute {k} times just as it reaches the limit {lim:g} "
+               f"(from {p['band_low']:.0%}–{p['band_high']:.0%} of it, by more than {p['min_drop_of_limit']:.0%} of the limit, "
+               f"the flue-gas velocity unchanged), and stays over the limit for {int(p['min_over_minutes'])} minutes or more "
+               f"only {len(over)} times: a drop exactly where an exceedance would start.",
+               f"{name_zh(code)}{zs_zh}在接近限值{lim:g}时（限值的{p['band_low']:.0%}–{p['band_high']:.0%}）{k}次在一分钟内骤降"
+               f"（降幅超过限值的{p['min_drop_of_limit']:.0%}，烟气流速未变），持续超限{int(p['min_over_minutes'])}分钟以上仅{len(over)}次："
+               "恰在将要超标时下降，疑似预设或模拟数据。",
+               highlight=merge(np.stack([idx - 10, idx + 5], axis=1), 30))
         )  # fmt: skip
     return out
 
@@ -209,7 +279,8 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         lim = view.data.limits.get(code)
         if lim is None:
             continue
-        x = view.data.values[code]
+        x = view.judged(code)  # O2-corrected when the limit is
+        zs_en, zs_zh = _corrected_text(view, code)
         xb = reshape_blocks(np.where(inval, x, np.nan), 60)
         inv_cnt = np.sum(reshape_blocks(inval.astype(float), 60) > 0, axis=1)
         with warnings.catch_warnings():
@@ -230,7 +301,7 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
             (rel > usual / p["max_diff_ratio"]) & (rel < p["max_diff_ratio"] * usual) & (lag1 > p["min_lag1"])
         )
         bad = (inv_cnt >= 30) & (mean > lim) & alive
-        h = view.hourly(code)
+        h = view.judged_hourly(code)
         good_over = int(np.sum(np.isfinite(h) & (h > lim)))
         nbad = int(bad.sum())
         share = nbad / max(1, nbad + good_over)
@@ -242,9 +313,9 @@ def fz_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         out.append(
             _f(view, "fz_false_flags", "falsification", "false_flags", [code], s, e, share,
                ("share of exceeding hours flagged invalid", share, p["min_share"], ">="),
-               f"{nbad} hours of {name_en(code)} flagged {letters} (fault/maintenance) show a working analyser reading above "
+               f"{nbad} hours of {name_en(code)}{zs_en} flagged {letters} (fault/maintenance) show a working analyser reading above "
                f"the limit {lim:g}, while only {good_over} valid hours exceed it: exceedance hours seem flagged invalid.",
-               f"{name_zh(code)}有{nbad}个小时被标记为{letters}（故障/维护），但数据连续正常且超过限值{lim:g}，"
+               f"{name_zh(code)}{zs_zh}有{nbad}个小时被标记为{letters}（故障/维护），但数据连续正常且超过限值{lim:g}，"
                f"有效小时超标仅{good_over}个，疑似将超标时段标记为无效。",
                highlight=runs(np.repeat(bad, 60)))
         )  # fmt: skip

@@ -113,6 +113,10 @@ def fz_low_variability(view: View, p: Params, ranges: Ranges) -> list[Finding]:
     follows the load (coupling kept, hourly and minute variation shrunk alike) the range was
     compressed (range_narrowed); if the hourly variation vanished far more than the minute
     jitter, or the values no longer follow the load, the values were preset.
+
+    Persistence: a single day needs a stronger collapse (``single_day_ratio``) than a run
+    of days — honest quiet days come one at a time (measured on the tuning seeds: a robust
+    z of the day against the logger's own days, tried as well, changed nothing).
     """
     out = []
     for code in view.pollutants:
@@ -125,8 +129,13 @@ def fz_low_variability(view: View, p: Params, ranges: Ranges) -> list[Finding]:
         moving = mr > 0
         low = ((hr < p["hourly_ratio"]) & (mr < p["minute_ratio"])) | (mr < p["minute_only_ratio"])
         low = (low | (hr < p["preset_hourly_ratio"])) & moving & np.isfinite(hr)
+        # Against the logger's own month: the day must also stand out from how much its
+        # honest days vary (robust z of the log ratios; MAD, so the cheating days do not
+        # widen the yardstick).  Water analysers with few cycles a day vary more.
         for s, e in runs(low, int(p["min_days"])):
             hh, mm = float(np.nanmedian(hr[s:e])), float(np.nanmedian(mr[s:e]))
+            if e - s == 1 and min(hh, mm) >= p["single_day_ratio"]:
+                continue  # one day of moderately low variation: honest days do that; persist or be stronger
             cc = float(np.nanmedian(coup[s:e])) if np.isfinite(coup[s:e]).any() else float("nan")
             coupled = (
                 np.isfinite(base_c) and base_c > 0.3 and np.isfinite(cc) and cc > p["coupling_ratio"] * base_c

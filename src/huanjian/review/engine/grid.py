@@ -38,13 +38,16 @@ __all__ = [
 NO_RECORD = 0
 
 
-def encode_flags(flags: Sequence[str | None] | Iterable[str | None], missing_as: str = "N") -> U8:
+def encode_flags(flags: Sequence[str | None] | Iterable[str | None] | U8, missing_as: str = "N") -> U8:
     """Flags as ASCII codes; a record without a Flag field gets ``missing_as`` (rule ``missing_flag_as``).
 
     Only the first letter counts (the store keeps up to 4 characters); letters are
     upper-cased. Codes are the bytes of the letters, so a 1-letter unknown flag
-    keeps its identity and is simply not in any valid set.
+    keeps its identity and is simply not in any valid set.  A ``uint8`` array is taken
+    as codes already (the bulk reader's, 0 for no Flag field).
     """
+    if isinstance(flags, np.ndarray) and flags.dtype == np.uint8:
+        return np.where(flags == 0, np.uint8(ord(missing_as)), flags).astype(np.uint8)
     texts = [(f or missing_as)[:1].upper() or missing_as for f in flags]
     return np.frombuffer("".join(texts).encode("ascii", "replace"), dtype=np.uint8).copy()
 
