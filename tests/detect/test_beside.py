@@ -85,13 +85,15 @@ def test_tolerance_ranges_and_tricks_per_parameter(base: LoggerData) -> None:
 def test_a_qa_event_just_before_the_change_explains_it(base: LoggerData) -> None:
     x = clone(base)
     x.filed = {(SO2, "slope"): FiledValue(value=1.0)}
-    x.info_reports = (_report(900, 1.25),)
-    x.qa_events = np.array([[780, 800]], dtype=np.int64)  # a calibration 1 h 40 min before
+    x.info_reports = (_report(840, 1.25),)
+    x.qa_events = np.array([[780, 800]], dtype=np.int64)  # a calibration ending 40 min before
     (f,) = _fz(x, "fz_filed_parameters")
     assert f.evidence.excused_by and "QA event" in f.evidence.sentence_en
     (c,) = _raised(x, "fz_filed_parameters")
     assert c.suppressed and "QA event before the report" in c.causes
-    x.qa_events = np.array([[780 - 30 * H, 800 - 30 * H]], dtype=np.int64)  # 30 h before: no
+    # The daily calibration at 02:00 does not explain a change reported in the afternoon.
+    x.info_reports = (_report(900, 1.25),)
+    x.qa_events = np.array([[120, 140], [780 - 3 * H, 800 - 3 * H]], dtype=np.int64)
     (c,) = _raised(x, "fz_filed_parameters")
     assert c.raised and not c.causes
 

@@ -5,7 +5,7 @@ register's filed parameters, and the outlet's facility electricity.
 * ``fz_filed_parameters`` — a slope, intercept or measuring range the logger reported with
   CN 3020 (HJ 212-2017 table B.10, ``i13008``/``i13007``/``i13001``) that differs from the
   value filed in the register for that device, or falls outside the filed range.  A QA event
-  starting shortly before the first differing report (a calibration, a filed parameter
+  covering or just before the first differing report (a calibration, a filed parameter
   change) explains it: the finding is kept and says so, and the clue rule counts it excused.
 * ``fz_treatment_off`` — hours in which a production meter of the outlet shows running and a
   treatment facility's meter shows stopped.
@@ -81,14 +81,11 @@ def _trick(pollutant: str, parameter: str, reported: float, ref: float) -> str:
 
 
 def _explained(view: View, minute: int, p: Params) -> int | None:
-    """Start minute of a QA event that covers the report or starts up to ``explain_hours`` before it."""
+    """Start minute of a QA event that covers the report or ended at most ``explain_minutes`` before it."""
     qa = view.data.qa_events
     if not len(qa):
         return None
-    window = int(p["explain_hours"] * 60)
-    hit = ((qa[:, 0] <= minute) & (qa[:, 1] > minute)) | (
-        (qa[:, 0] <= minute) & (qa[:, 0] >= minute - window)
-    )
+    hit = (qa[:, 0] <= minute) & (qa[:, 1] + int(p["explain_minutes"]) >= minute)
     idx = np.flatnonzero(hit)
     return int(qa[idx[-1], 0]) if idx.size else None
 
