@@ -144,26 +144,36 @@ def test_logger_says_stopped_while_production_runs(base: LoggerData) -> None:
     for v in x.values.values():
         v[30 * H : 33 * H] = np.nan  # 3 h silent
     prod = np.ones(hours)
-    (f_flag, f_gap) = _fz(_power(x, prod, None), "fz_power_false_flags")
-    assert (f_flag.start, f_flag.end, f_flag.trick) == (20 * H, 23 * H, "false_flags")
-    assert "180 minutes F" in f_flag.evidence.sentence_en
-    assert (f_gap.start, f_gap.end) == (30 * H, 33 * H) and f_gap.strength < f_flag.strength
-    # The flag is what is doubted: F does not excuse it, but a declaration does (one clue:
-    # findings within a day of each other are grouped; the declaration covers half of it).
+    (f,) = _fz(_power(x, prod, None), "fz_power_false_flags")
+    assert (f.start, f.end, f.trick, f.category) == (20 * H, 23 * H, "false_flags", "falsification")
+    assert "180 minutes F" in f.evidence.sentence_en and "MF001" in f.evidence.sentence_zh
+    # Silence is data quality: an honest link fault looks the same.
+    (g,) = _fz(_power(x, prod, None), "dq_silent_running")
+    assert (g.start, g.end, g.category, g.trick) == (30 * H, 33 * H, "data_quality", None)
+    assert "sent nothing for 180 minutes" in g.evidence.sentence_en
+    # The flag is what is doubted: F does not excuse it, but a declaration does.
     (c,) = _raised(_power(x, prod, None), "fz_power_false_flags")
-    assert c.raised and not c.causes and len(c.findings) == 2
+    assert c.raised and not c.causes
     x.marks = np.array([[20 * H, 23 * H]], dtype=np.int64)
-    (lowered,) = _raised(_power(x, prod, None), "fz_power_false_flags")
-    assert lowered.causes == ["accepted mark or declaration"] and lowered.score < c.score
-    x.marks = np.array([[20 * H, 33 * H]], dtype=np.int64)
-    (gone,) = _raised(_power(x, prod, None), "fz_power_false_flags")
-    assert gone.suppressed
+    (c,) = _raised(_power(x, prod, None), "fz_power_false_flags")
+    assert c.suppressed and c.causes == ["accepted mark or declaration"]
     # Production stopped too (or no electricity data): an honest shutdown.
     prod[20:23] = 0.0
     prod[30:33] = np.nan
     assert _fz(_power(x, prod, None), "fz_power_false_flags") == []
+    assert _fz(_power(x, prod, None), "dq_silent_running") == []
+
+
+def test_honest_generated_outlets_carry_electricity_and_raise_no_power_clue() -> None:
+    from huanjian.detect.generate import honest_air
+
+    data, truth = honest_air(101, 0, 0)
+    assert data.power is not None and data.power.production.shape == (data.n // H,)
+    assert not truth.running.all()  # it has shutdowns, flagged F, with production off
+    for code in ("fz_treatment_off", "fz_power_false_flags"):
+        assert _fz(data, code) == []
 
 
 def test_no_power_and_no_reports_change_nothing(base: LoggerData) -> None:
-    for code in ("fz_filed_parameters", "fz_treatment_off", "fz_power_false_flags"):
+    for code in ("fz_filed_parameters", "fz_treatment_off", "fz_power_false_flags", "dq_silent_running"):
         assert _fz(base, code) == []

@@ -8,6 +8,7 @@ evidence. No loop runs per minute: loops run over pollutants, days or candidate 
 from __future__ import annotations
 
 from huanjian.detect.detectors.beside import (
+    dq_silent_running,
     fz_filed_parameters,
     fz_power_false_flags,
     fz_treatment_off,
@@ -60,6 +61,7 @@ __all__ = [
     "dq_gap",
     "dq_impossible",
     "dq_jump",
+    "dq_silent_running",
     "dq_stuck_jitter",
     "dq_zero",
     "fz_borrowed_own",

@@ -10,7 +10,8 @@ register's filed parameters, and the outlet's facility electricity.
 * ``fz_treatment_off`` — hours in which a production meter of the outlet shows running and a
   treatment facility's meter shows stopped.
 * ``fz_power_false_flags`` — hours in which the production meter shows running while the
-  logger flags F (stopped) or sends nothing.
+  logger flags F (stopped); ``dq_silent_running`` (data quality) — the same hours when the
+  logger mostly sends nothing (an honest link fault looks the same).
 
 Loops run over reports, facilities and runs of hours, never per minute.
 """
@@ -213,8 +214,10 @@ def fz_treatment_off(view: View, p: Params, ranges: Ranges) -> list[Finding]:
     return out
 
 
-def fz_power_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
-    """Hours the logger flags F (stopped) or sends nothing while the production meter runs."""
+def _quiet_runs(view: View, p: Params) -> list[tuple[int, int, int, int]]:
+    """Runs of ≥ ``min_hours`` hours in which production runs and ≥ ``quiet_share`` of the
+    logger's minutes are flagged F or have no record: (start hour, end hour, F minutes,
+    missing minutes)."""
     pw = view.data.power
     if pw is None or not pw.production_facilities:
         return []
@@ -223,26 +226,54 @@ def fz_power_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]
     has = np.zeros(data.n, dtype=bool)
     for x in data.values.values():
         has |= np.isfinite(x)
-    f_min = (data.flags == "F") & has
-    missing = ~has
-    f_h = np.nansum(reshape_blocks(f_min.astype(float), 60), axis=1)
-    m_h = np.nansum(reshape_blocks(missing.astype(float), 60), axis=1)
+    f_h = np.nansum(reshape_blocks(((data.flags == "F") & has).astype(float), 60), axis=1)
+    m_h = np.nansum(reshape_blocks((~has).astype(float), 60), axis=1)
     size = np.minimum(60, data.n - 60 * np.arange(f_h.size))
-    quiet = (f_h + m_h) / size
-    hit = run[: quiet.size] & (quiet >= p["quiet_share"])
-    prod_text = _names(view, pw.production_facilities)
+    hit = run[: f_h.size] & ((f_h + m_h) / size >= p["quiet_share"])
+    return [
+        (int(s), int(e), int(f_h[s:e].sum()), int(m_h[s:e].sum())) for s, e in runs(hit, int(p["min_hours"]))
+    ]
+
+
+def fz_power_false_flags(view: View, p: Params, ranges: Ranges) -> list[Finding]:
+    """Hours the logger flags F (stopped) while the production meter shows running."""
     out = []
-    for s, e in runs(hit, int(p["min_hours"])):
-        h = int(e - s)
-        nf, nm = int(f_h[s:e].sum()), int(m_h[s:e].sum())
-        weight = 1.0 if nf >= nm else p["no_data_weight"]
+    prod_text = _names(view, view.data.power.production_facilities) if view.data.power else ""
+    for s, e, nf, nm in _quiet_runs(view, p):
+        if nf < nm:  # mostly silence: dq_silent_running
+            continue
+        h = e - s
         out.append(
             _f(view, "fz_power_false_flags", "falsification", "false_flags", list(view.pollutants), s * 60, e * 60,
-               weight * max(0.5, min(1.0, h / p["full_hours"])),
-               ("hours production running, logger stopped or silent", h, p["min_hours"], ">="),
+               max(0.5, min(1.0, h / p["full_hours"])),
+               ("hours production running, logger flagged stopped", h, p["min_hours"], ">="),
                f"From {_hhmm(view, s * 60)} to {_hhmm(view, e * 60)} ({h} h) the production meter ({prod_text}) shows running, "
                f"but the logger flagged {nf} minutes F (stopped) and sent nothing for {nm} minutes: the shutdown the data claim is not in the electricity.",
                f"{_hhmm(view, s * 60)}至{_hhmm(view, e * 60)}（{h}小时）生产设施（{prod_text}）用电显示运行，"
                f"但数采仪有{nf}分钟标记为F（停运）、{nm}分钟无数据：数据所称的停运与用电不符。")
+        )  # fmt: skip
+    return out
+
+
+def dq_silent_running(view: View, p: Params, ranges: Ranges) -> list[Finding]:
+    """Hours the logger sends nothing while the production meter shows running.
+
+    Data quality, not falsification: an honest communication loss looks the same (on the
+    generator's honest outlets it gave 0.55 falsification clues per outlet-month).
+    """
+    out = []
+    prod_text = _names(view, view.data.power.production_facilities) if view.data.power else ""
+    for s, e, nf, nm in _quiet_runs(view, p):
+        if nf >= nm:  # mostly flagged F: fz_power_false_flags
+            continue
+        h = e - s
+        out.append(
+            _f(view, "dq_silent_running", "data_quality", None, list(view.pollutants), s * 60, e * 60,
+               max(0.5, min(1.0, h / p["full_hours"])),
+               ("hours production running, logger silent", h, p["min_hours"], ">="),
+               f"From {_hhmm(view, s * 60)} to {_hhmm(view, e * 60)} ({h} h) the production meter ({prod_text}) shows running, "
+               f"but the logger sent nothing for {nm} minutes (and flagged {nf} minutes F): emissions went unmonitored — a link fault, or the logger cut off.",
+               f"{_hhmm(view, s * 60)}至{_hhmm(view, e * 60)}（{h}小时）生产设施（{prod_text}）用电显示运行，"
+               f"但数采仪{nm}分钟无数据（{nf}分钟标记F）：排放未被监测——通讯故障或人为断传。")
         )  # fmt: skip
     return out
