@@ -91,6 +91,14 @@ def test_a_qa_event_just_before_the_change_explains_it(base: LoggerData) -> None
     assert f.evidence.excused_by and "QA event" in f.evidence.sentence_en
     (c,) = _raised(x, "fz_filed_parameters")
     assert c.suppressed and "QA event before the report" in c.causes
+    # A calibration of another pollutant does not explain it; one of the whole outlet does.
+    x.qa_pollutants = ("a34013",)
+    (c,) = _raised(x, "fz_filed_parameters")
+    assert c.raised and not c.causes
+    x.qa_pollutants = ("",)
+    (c,) = _raised(x, "fz_filed_parameters")
+    assert c.suppressed
+    x.qa_pollutants = ()
     # The daily calibration at 02:00 does not explain a change reported in the afternoon.
     x.info_reports = (_report(900, 1.25),)
     x.qa_events = np.array([[120, 140], [780 - 3 * H, 800 - 3 * H]], dtype=np.int64)

@@ -116,6 +116,10 @@ def test_a_calibration_before_the_3020_change_suppresses_its_clue(tx: Tx, outlet
     assert _by_detector(tx)["fz_filed_parameters"].status == "new"
     at = START + timedelta(hours=9, minutes=30)  # ends 10 min before the 10:00 report
     record_qa_event(tx, outlet_id=outlet, kind="calibration", start=at, end=at + timedelta(minutes=20),
+                    source="manual", pollutant="a19001")  # fmt: skip
+    service.run(tx, Principal.system(), FROM, TO, outlet_id=outlet)
+    assert _by_detector(tx)["fz_filed_parameters"].status == "new"  # the O2 analyser's calibration
+    record_qa_event(tx, outlet_id=outlet, kind="calibration", start=at, end=at + timedelta(minutes=20),
                     source="manual", pollutant="a21026")  # fmt: skip
     service.run(tx, Principal.system(), FROM, TO, outlet_id=outlet)
     clue = _by_detector(tx)["fz_filed_parameters"]

@@ -99,6 +99,9 @@ class LoggerData:
     qa_events: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     outlet_code: str = ""
     reference_o2: dict[str, float] = field(default_factory=dict)
+    #: The pollutant of each QA event in ``qa_events`` ("" for the whole outlet); empty when
+    #: not known (every event then counts for every pollutant).
+    qa_pollutants: tuple[str, ...] = ()
     #: CN 3020 parameter reports in the period and the register's filed parameters by
     #: (pollutant, parameter name) — read by ``fz_filed_parameters``.
     info_reports: tuple[InfoReport, ...] = ()

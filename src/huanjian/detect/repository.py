@@ -130,6 +130,9 @@ def logger_data(
         limits=limits,
         marks=_intervals([(m.start_at, m.end_at) for m in marks], start, n),
         qa_events=_intervals([(e.start_at, e.end_at) for e in events], start, n),
+        qa_pollutants=tuple(
+            e.pollutant or "" for e in events if _intervals([(e.start_at, e.end_at)], start, n).size
+        ),
         outlet_code=info.outlet_code,
         reference_o2=reference_o2,
         info_reports=info_reports(session, mn, start, end, info_codes) if info_codes else (),

@@ -81,12 +81,16 @@ def _trick(pollutant: str, parameter: str, reported: float, ref: float) -> str:
     return "particulate_slope" if pollutant == PM else "coefficient_change"
 
 
-def _explained(view: View, minute: int, p: Params) -> int | None:
-    """Start minute of a QA event that covers the report or ended at most ``explain_minutes`` before it."""
+def _explained(view: View, minute: int, pollutant: str, p: Params) -> int | None:
+    """Start minute of a QA event of this pollutant (or of the whole outlet) that covers the
+    report or ended at most ``explain_minutes`` before it."""
     qa = view.data.qa_events
     if not len(qa):
         return None
     hit = (qa[:, 0] <= minute) & (qa[:, 1] + int(p["explain_minutes"]) >= minute)
+    pols = view.data.qa_pollutants
+    if len(pols) == len(qa):
+        hit &= np.array([q in ("", pollutant) for q in pols], dtype=bool)
     idx = np.flatnonzero(hit)
     return int(qa[idx[-1], 0]) if idx.size else None
 
@@ -151,7 +155,7 @@ def _filed_finding(
         f"与备案值{ftext}不符（偏差{dev:.0%}，容差{p['rel_tol']:.0%}）。"
     )
     excused: tuple[str, ...] = ()
-    qa_start = _explained(view, first.minute, p)
+    qa_start = _explained(view, first.minute, pol, p)
     if qa_start is not None:
         excused = ("QA event before the report",)
         en += f" A QA event starting {_hhmm(view, qa_start)} (calibration or filed change) explains it."
