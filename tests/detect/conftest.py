@@ -54,6 +54,7 @@ def clone(data: LoggerData) -> LoggerData:
         limits=dict(data.limits),
         marks=data.marks.copy(),
         qa_events=data.qa_events.copy(),
+        qa_pollutants=data.qa_pollutants,
         outlet_code=data.outlet_code,
         reference_o2=dict(data.reference_o2),
     )

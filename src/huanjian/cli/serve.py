@@ -135,6 +135,9 @@ def demo(
         power_report = power_seed.seed_power(tx)
     with rt.tx(ctx) as tx:
         credit_report = credit_seed.seed_credit(tx)
+    from huanjian.demo import info_seed
+
+    info_report = info_seed.seed_info(rt)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
@@ -142,6 +145,7 @@ def demo(
     console.print(f"field: {field_report}")
     console.print(f"review: {review_report.summary()}")
     console.print(f"electricity: {power_report.summary()}")
+    console.print(f"field-side parameters: {info_report.summary()}")
     console.print(f"credit inputs: {credit_report.summary()}")
     if history:
         from huanjian.demo import detect_seed

@@ -12,7 +12,9 @@ falsification finding's highlighted minutes covered by such causes is measured; 
 ``excused_share_suppress`` the clue is suppressed (kept, with ``suppressed`` and the causes,
 but not raised); from ``excused_share_lower`` its score is lowered in proportion and the clue
 says so.  For the false-flags detector the logger's flags are what is under suspicion, so only
-marks, declarations and QA events excuse it.  Data-quality clues are never suppressed: a
+marks, declarations and QA events excuse it.  A detector may name causes it found itself
+(``Evidence.excused_by``: a QA event shortly before a changed 3020 parameter); they cover
+that finding's highlight.  Data-quality clues are never suppressed: a
 logger that needs attention needs it whatever the reason.
 """
 
@@ -47,6 +49,7 @@ TRICK_NAMES = {
     "under_limit_piling": ("限值下堆积", "values piling up under the limit"),
     "false_flags": ("虚假标记", "false flags"),
     "water_contradiction": ("水样替换/稀释", "water sample swapped or diluted"),
+    "treatment_off": ("治理设施停运", "treatment facility off while production runs"),
 }
 
 
@@ -192,6 +195,12 @@ def _excuse(clue: Clue, masks: dict[str, BoolArray], n: int, suppress_at: float,
     flags_suspect = clue.trick == "false_flags"
     any_cause = np.zeros(n, dtype=bool)
     causes = []
+    # Causes a detector found itself (a QA event just before a changed 3020 parameter).
+    masks = dict(masks)
+    for f in clue.findings:
+        for cause in f.evidence.excused_by:
+            m = mask_of(np.asarray(f.evidence.highlight, dtype=np.int64).reshape(-1, 2), n)
+            masks[cause] = masks[cause] | m if cause in masks else m
     for name, m in masks.items():
         if flags_suspect and name.startswith("flag "):
             continue

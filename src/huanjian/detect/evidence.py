@@ -35,6 +35,7 @@ def to_dict(ev: Evidence, start: datetime) -> dict[str, Any]:
         "comparable": [{"start": iso(start, a), "end": iso(start, b)} for a, b in ev.comparable],
         "peers": list(ev.peers),
         "sentence": {"en": ev.sentence_en, "zh": ev.sentence_zh},
+        **({"excused_by": list(ev.excused_by)} if ev.excused_by else {}),
     }
 
 

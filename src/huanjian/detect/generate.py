@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from huanjian.core.time import CST
+from huanjian.detect.arrays import reshape_blocks
 from huanjian.detect.model import (
     CHROMIUM,
     COD,
@@ -50,6 +51,7 @@ from huanjian.detect.model import (
     IntArray,
     Kind,
     LoggerData,
+    PowerHours,
 )
 
 DAY = 1440
@@ -286,7 +288,27 @@ def honest_air(
     _unflagged_faults(rng, data, (SO2, NOX, PM, O2, VELOCITY))
     data.marks = np.asarray(site.marks or np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
     data.qa_events = np.asarray(site.qa or np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
+    data.power = honest_power(_rng(seed, outlet, month, 11), running)
     return data, Truth(load=load, running=running, near_limit=near_limit, exceedances=exc)
+
+
+def honest_power(rng: np.random.Generator, running: np.ndarray) -> PowerHours:
+    """Facility electricity of an honest outlet, as hourly running shares: production runs
+    exactly when the process does; the treatment facility stops with it and starts up to an
+    hour after it at each start-up (a confounder for ``fz_treatment_off``).  Its own random
+    stream, so adding it changed none of the minute data."""
+    treat = running.copy()
+    starts = np.flatnonzero(np.diff(running.astype(np.int8)) == 1) + 1
+    for s in starts.tolist():
+        treat[s : s + int(rng.integers(0, 61))] = False
+    prod = np.nanmean(reshape_blocks(running.astype(np.float64), 60), axis=1)
+    tr = np.nanmean(reshape_blocks(treat.astype(np.float64), 60), axis=1)
+    return PowerHours(
+        production=prod,
+        treatment={"TA001": tr},
+        names={"MF001": "生产设施", "TA001": "治理设施"},
+        production_facilities=("MF001",),
+    )
 
 
 def _hold(x: FloatArray, cycle: int, offset: int = 0) -> FloatArray:
@@ -355,6 +377,7 @@ def honest_water(
     _unflagged_faults(rng, data, (PH, FLOW_WATER))
     data.marks = np.asarray(site.marks or np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
     data.qa_events = np.asarray(site.qa or np.zeros((0, 2)), dtype=np.int64).reshape(-1, 2)
+    data.power = honest_power(_rng(seed, outlet, month, 11), running)
     return data, Truth(load=load, running=running, near_limit=near_limit, exceedances=exc)
 
 

@@ -30,6 +30,52 @@ AIR_POLLUTANTS = (SO2, NOX, PM)
 WATER_POLLUTANTS = (COD, NH3N)
 
 
+@dataclass(frozen=True)
+class InfoReport:
+    """One field-side parameter a logger reported with CN 3020 (HJ 212-2017 table B.10).
+
+    ``minute`` counts from the logger data's ``start`` (negative: before the period);
+    ``pollutant`` is the report's ``PolId`` ("" without one); ``code`` the information code
+    (``i13008``…) and ``parameter`` the register's name for it (``slope``; the mapping is
+    ``info_codes`` in rules.json); ``value`` the number sent (None when ``text`` is not one).
+    """
+
+    minute: int
+    pollutant: str
+    code: str
+    parameter: str
+    value: float | None
+    text: str
+
+
+@dataclass(frozen=True)
+class FiledValue:
+    """A filed instrument parameter of the register (动态管控): a value or an allowed range."""
+
+    value: float | None = None
+    low: float | None = None
+    high: float | None = None
+
+
+@dataclass
+class PowerHours:
+    """Electricity of the logger's outlet per hour of the period (facility metering, 分表计电).
+
+    Each array has one entry per hour from the logger data's ``start``: the share of the
+    meter readings in that hour whose state is *running* (NaN: no reading with a known
+    state).  ``production`` is the largest share over the outlet's production meters (some
+    production runs); ``treatment`` holds one array per treatment facility.  ``names`` maps
+    a facility code to its name.  ``primary``: the outlet's first logger, the one that carries
+    the outlet-level findings (so an outlet with two loggers gets them once).
+    """
+
+    production: FloatArray
+    treatment: dict[str, FloatArray]
+    names: dict[str, str] = field(default_factory=dict)
+    production_facilities: tuple[str, ...] = ()
+    primary: bool = True
+
+
 @dataclass
 class LoggerData:
     """Minute data of one logger over a period: arrays indexed by minute from ``start``.
@@ -53,6 +99,15 @@ class LoggerData:
     qa_events: IntArray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int64))
     outlet_code: str = ""
     reference_o2: dict[str, float] = field(default_factory=dict)
+    #: The pollutant of each QA event in ``qa_events`` ("" for the whole outlet); empty when
+    #: not known (every event then counts for every pollutant).
+    qa_pollutants: tuple[str, ...] = ()
+    #: CN 3020 parameter reports in the period and the register's filed parameters by
+    #: (pollutant, parameter name) — read by ``fz_filed_parameters``.
+    info_reports: tuple[InfoReport, ...] = ()
+    filed: dict[tuple[str, str], FiledValue] = field(default_factory=dict)
+    #: The outlet's facility electricity per hour (None: no meters) — the electricity checks.
+    power: PowerHours | None = None
 
     @property
     def n(self) -> int:
@@ -87,6 +142,9 @@ class Evidence:
     sentence_zh: str
     comparable: tuple[tuple[int, int], ...] = ()
     peers: tuple[str, ...] = ()
+    #: Causes the detector itself found for the highlighted period (e.g. a QA event just
+    #: before a changed 3020 parameter): the clue rule counts the highlight as covered.
+    excused_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -15,19 +15,32 @@ Outlets, limits and marks come from the review domain's repository
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from huanjian.core.scope import Scope, jurisdiction_filter
 from huanjian.core.time import CST, to_cst
 from huanjian.core.tx import Tx
-from huanjian.detect.model import AIR_POLLUTANTS, WATER_POLLUTANTS, Kind, LoggerData
+from huanjian.detect.model import (
+    AIR_POLLUTANTS,
+    WATER_POLLUTANTS,
+    FiledValue,
+    InfoReport,
+    Kind,
+    LoggerData,
+    PowerHours,
+)
 from huanjian.detect.models import DetectClue, DetectClueTransition
 from huanjian.ingest import reader
+from huanjian.ingest.models import IngestReading, IngestRecord
+from huanjian.power.models import PowerMeter, PowerReading
+from huanjian.register.models import Device, Facility, FiledParameter, Logger
 from huanjian.review import qa
 from huanjian.review import repository as review_repo
 
@@ -55,7 +68,14 @@ def _intervals(spans: Sequence[tuple[datetime, datetime]], start: datetime, n: i
 
 
 def logger_data(
-    tx: Tx, info: review_repo.OutletInfo, mn: str, start: datetime, end: datetime
+    tx: Tx,
+    info: review_repo.OutletInfo,
+    mn: str,
+    start: datetime,
+    end: datetime,
+    *,
+    power: PowerHours | None = None,
+    info_codes: dict[str, str] | None = None,
 ) -> LoggerData | None:
     """The logger's data over ``[start, end)`` (aware datetimes), or None without any reading."""
     session = tx.session
@@ -110,9 +130,154 @@ def logger_data(
         limits=limits,
         marks=_intervals([(m.start_at, m.end_at) for m in marks], start, n),
         qa_events=_intervals([(e.start_at, e.end_at) for e in events], start, n),
+        qa_pollutants=tuple(
+            e.pollutant or "" for e in events if _intervals([(e.start_at, e.end_at)], start, n).size
+        ),
         outlet_code=info.outlet_code,
         reference_o2=reference_o2,
+        info_reports=info_reports(session, mn, start, end, info_codes) if info_codes else (),
+        filed=filed_parameters(session, mn),
+        power=power,
     )
+
+
+# --------------------------------------------------------------------------- 3020 and register
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _number(text: str) -> float | None:
+    try:
+        return float(text)
+    except ValueError:
+        found = _NUMBER.findall(text)  # a range sent as text (``0-200``): its top
+        return float(found[-1]) if found else None
+
+
+def info_reports(
+    session: Session, mn: str, start: datetime, end: datetime, codes: dict[str, str]
+) -> tuple[InfoReport, ...]:
+    """The logger's CN 3020 parameter reports in ``[start, end)`` for ``codes`` (code → name).
+
+    Every stored version is read, not only the current one: ingestion keys records on (MN,
+    CN, DataTime), so reports for two instruments (two ``PolId``) at the same second look
+    like a conflicting resend and only the later stays current.  Per (PolId, code, time)
+    the latest received wins.
+    """
+    rec, rd = IngestRecord, IngestReading
+    rows = session.execute(
+        select(rec.data_time, rec.params, rd.pollutant, rd.extra, rec.received_at)
+        .join(rd, and_(rd.record_id == rec.id, rd.data_time == rec.data_time))
+        .where(rec.mn == mn, rec.cn == "3020", rec.data_time >= start, rec.data_time < end)
+        .where(rd.pollutant.in_(list(codes)))
+        .order_by(rec.received_at, rec.id)
+    ).all()
+    latest: dict[tuple[str, str, datetime], InfoReport] = {}
+    t0 = start.timestamp()
+    for t, params, code, extra, _ in rows:
+        text = str((extra or {}).get("Info", ""))
+        pol = str((params or {}).get("PolId", ""))
+        minute = int((t.timestamp() - t0) // 60)
+        latest[(pol, code, t)] = InfoReport(minute, pol, code, codes[code], _number(text), text)
+    return tuple(sorted(latest.values(), key=lambda r: (r.minute, r.pollutant, r.code)))
+
+
+def filed_parameters(session: Session, mn: str) -> dict[tuple[str, str], FiledValue]:
+    """The register's filed parameters of the logger's devices: (pollutant, name) → value/range."""
+    fp = FiledParameter
+    rows = session.execute(
+        select(fp.device_id, Device.pollutant, fp.name, fp.value, fp.low, fp.high)
+        .join(fp, FiledParameter.device_id == Device.id)
+        .join(Logger, Logger.id == Device.logger_id)
+        .where(Logger.mn == mn)
+    ).all()
+    return {(pol, name): FiledValue(value, low, high) for _, pol, name, value, low, high in rows}
+
+
+# --------------------------------------------------------------------------- electricity
+
+
+def _hour_bucket(session: Session, column: Any) -> Any:
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.floor(func.date_part("epoch", column) / 3600), Integer)
+    return cast(func.strftime("%s", column), Integer) // 3600
+
+
+def power_hours(session: Session, outlet_id: int, start: datetime, end: datetime) -> PowerHours | None:
+    """The outlet's facility electricity per hour of ``[start, end)``, or None without meters.
+
+    One grouped query per channel: the database counts, per meter and hour, the readings
+    and those whose state is running (the state sent by the feed, else value ≥ the meter's
+    ``running_threshold``); readings with no known state are left out.  Daily readings say
+    nothing about hours and are not read.
+    """
+    meters = session.execute(
+        select(PowerMeter, Facility.kind, Facility.facility_code, Facility.name)
+        .join(Facility, Facility.id == PowerMeter.facility_id)
+        .where(Facility.outlet_id == outlet_id, Facility.kind.in_(("production", "treatment")))
+    ).all()
+    if not meters:
+        return None
+    hours = -(-int((end - start).total_seconds()) // 3600)
+    h0 = int(start.timestamp()) // 3600
+    running: dict[int, np.ndarray] = {}
+    known: dict[int, np.ndarray] = {}
+
+    def add(meter_id: int, rows: Sequence[Any]) -> None:
+        run, cnt = running.setdefault(meter_id, np.zeros(hours)), known.setdefault(meter_id, np.zeros(hours))
+        for h, k, r in rows:
+            i = int(h) - h0
+            if 0 <= i < hours:
+                cnt[i] += float(k or 0)
+                run[i] += float(r or 0)
+
+    by_id = {m.id: m for m, *_ in meters}
+    pr, pm = PowerReading, PowerMeter
+    is_running = or_(pr.state == "running", and_(pr.state.is_(None), pr.value >= pm.running_threshold))
+    is_known = or_(pr.state.is_not(None), pm.running_threshold.is_not(None))
+    bucket = _hour_bucket(session, pr.data_time)
+    feed = session.execute(
+        select(
+            pr.meter_id,
+            bucket,
+            func.sum(case((is_known, 1), else_=0)),
+            func.sum(case((is_running, 1), else_=0)),
+        )
+        .join(pm, pm.id == pr.meter_id)
+        .where(pr.meter_id.in_(list(by_id)), pr.current.is_(True), pr.period != "day")
+        .where(pr.data_time >= start, pr.data_time < end)
+        .group_by(pr.meter_id, bucket)
+    ).all()
+    for meter_id in by_id:
+        add(meter_id, [(h, k, r) for m_id, h, k, r in feed if m_id == meter_id])
+    rd = IngestReading
+    for m in by_id.values():
+        if not m.mn or not m.item_code or m.running_threshold is None:
+            continue
+        value = getattr(rd, m.subfield if m.subfield in ("rtd", "avg", "min", "max", "cou") else "rtd")
+        hb = _hour_bucket(session, rd.data_time)
+        rows = session.execute(
+            select(hb, func.count(value), func.sum(case((value >= m.running_threshold, 1), else_=0)))
+            .where(rd.mn == m.mn, or_(rd.pollutant == m.item_code, rd.wire_code == m.item_code))
+            .where(rd.current.is_(True), rd.period.in_(("realtime", "minute", "hour")))
+            .where(rd.data_time >= start, rd.data_time < end)
+            .group_by(hb)
+        ).all()
+        add(m.id, rows)
+    production = np.full(hours, np.nan)
+    treatment: dict[str, np.ndarray] = {}
+    names: dict[str, str] = {}
+    prod_codes: list[str] = []
+    for m, kind, code, name in meters:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(known[m.id] > 0, running[m.id] / known[m.id], np.nan)
+        names[code] = name
+        if kind == "production":
+            production = np.fmax(production, share)  # some production runs
+            prod_codes.append(code)
+        else:
+            treatment[code] = np.fmax(treatment.get(code, np.full(hours, np.nan)), share)
+    return PowerHours(production, treatment, names, tuple(dict.fromkeys(prod_codes)))
 
 
 # --------------------------------------------------------------------------- clues

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,8 @@ class Rules:
     ranges: dict[str, tuple[float, float]]
     detectors: dict[str, dict[str, float]]
     raw: dict[str, Any]
+    #: HJ 212 information code (i13008…) → filed parameter name (register.rules.FILED_PARAMETERS).
+    info_codes: dict[str, str] = field(default_factory=dict)
 
     def params(self, code: str) -> dict[str, float]:
         return self.detectors.get(code, {})
@@ -50,12 +52,19 @@ def parse(raw: dict[str, Any]) -> Rules:
             raise ConfigError(f"detect rules: range {code} is empty")
         ranges[code] = (lo, hi)
     detectors = {code: _values(sec, code) for code, sec in raw.get("detectors", {}).items()}
+    info = raw.get("info_codes", {})
+    if info and (info.get("confidence") not in CONFIDENCES or not info.get("source")):
+        raise ConfigError("detect rules: info_codes needs a source and a known confidence")
+    info_codes = {
+        code: str(item["parameter"]) for code, item in info.get("codes", {}).items() if item.get("parameter")
+    }
     return Rules(
         version=str(raw.get("version", "")),
         common=_values(raw.get("common", {}), "common"),
         ranges=ranges,
         detectors=detectors,
         raw=raw,
+        info_codes=info_codes,
     )
 
 

@@ -2,10 +2,12 @@
 
 **Runs** (:func:`run`): for each slice of at most ``SLICE_DAYS`` CST days, the minute data
 of every logger of the outlets in scope are read from the store
-(:func:`huanjian.detect.repository.logger_data`), the whole catalogue runs over them (peer
-detectors see every logger of the slice), findings become clues with the suppression rule
-(:func:`huanjian.detect.clues.build`), the isolation-forest secondary score adjusts their
-scores (:mod:`huanjian.detect.secondary`), and the clues are stored:
+(:func:`huanjian.detect.repository.logger_data`, with the logger's CN 3020 parameter reports,
+the register's filed parameters and the outlet's facility electricity per hour), the whole
+catalogue runs over them (peer detectors see every logger of the slice), findings become
+clues with the suppression rule (:func:`huanjian.detect.clues.build`), the isolation-forest
+secondary score adjusts their scores (:mod:`huanjian.detect.secondary`), and the clues are
+stored:
 
 * a clue overlapping a stored clue of the same logger, category and trick **updates** it
   (never a second row); if nobody has acted on it yet (``new``, ``suppressed``,
@@ -29,6 +31,7 @@ Each person's transition is a row in ``detect_clue_transition`` and an audit ent
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -144,8 +147,12 @@ def run(
         loggers: list[LoggerData] = []
         owner: dict[str, review_repo.OutletInfo] = {}
         for info in infos:
+            power = repo.power_hours(tx.session, info.id, start, end)
             for mn in info.mns:
-                data = repo.logger_data(tx, info, mn, start, end)
+                data = repo.logger_data(tx, info, mn, start, end, power=power, info_codes=rules.info_codes)
+                if data is not None and power is not None and power.primary:
+                    # Outlet-level findings (treatment off) go to the first logger with data.
+                    power = dataclasses.replace(power, primary=False)
                 if data is not None:
                     loggers.append(data)
                     owner[mn] = info

@@ -7,6 +7,12 @@ evidence. No loop runs per minute: loops run over pollutants, days or candidate 
 
 from __future__ import annotations
 
+from huanjian.detect.detectors.beside import (
+    dq_silent_running,
+    fz_filed_parameters,
+    fz_power_false_flags,
+    fz_treatment_off,
+)
 from huanjian.detect.detectors.common import (
     DAY,
     NAMES_EN,
@@ -55,6 +61,7 @@ __all__ = [
     "dq_gap",
     "dq_impossible",
     "dq_jump",
+    "dq_silent_running",
     "dq_stuck_jitter",
     "dq_zero",
     "fz_borrowed_own",
@@ -63,10 +70,13 @@ __all__ = [
     "fz_dilution",
     "fz_exceedance_drop",
     "fz_false_flags",
+    "fz_filed_parameters",
     "fz_flow_inconsistent",
     "fz_low_variability",
     "fz_periodic",
+    "fz_power_false_flags",
     "fz_ratio_step",
+    "fz_treatment_off",
     "fz_under_limit",
     "fz_water_contradiction",
     "name_en",
