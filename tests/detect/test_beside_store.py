@@ -72,7 +72,7 @@ def outlet(runtime: Runtime, tx: Tx) -> int:
     power.import_feed(tx, system, _feed_rows(), "power.csv")
     tx.session.commit()
     at = START + timedelta(hours=10)
-    # Two instruments report at the same second: ingestion keeps both as versions of one key.
+    # Two instruments report at the same second: two records (ingestion keys 3020 by PolId too).
     frames = [_frame(at, "a21026", {"i13008": Decimal("1.25"), "i13001": Decimal("200")}),
               _frame(at, "a19001", {"i13008": Decimal("1.0")})]  # fmt: skip
     store_for(runtime).write([incoming(f, at=at.astimezone(UTC)) for f in frames], now=at.astimezone(UTC))

@@ -232,3 +232,33 @@ def test_replies(store: IngestStore) -> None:
     [p] = store.write([incoming(old)], now=NOW).prepared
     f = decode(reply_for(p) or b"")
     assert f.cn == "9014" and f.params.get("QN") == "20240301123100000" and f.params.get("CN") == "2051"
+
+
+def _info_frame(pol_id: str, slope: str, data_time: str = "20240301122900") -> bytes:
+    from decimal import Decimal
+
+    from huanjian.hj212 import encode
+
+    return encode(
+        qn=f"{data_time}001", st="31", cn="3020", pw="123456", mn=MN, ack=True, version="2017",
+        params={"DataTime": data_time, "PolId": pol_id}, items={"i13008": {"Info": Decimal(slope)}},
+    )  # fmt: skip
+
+
+def test_3020_reports_of_two_instruments_in_one_second_are_two_records(
+    store: IngestStore, db: Database
+) -> None:
+    """HJ 212-2017 table B.10: field-side information is per instrument (PolId), not a resend."""
+    result = store.write(
+        [incoming(_info_frame("a21026", "1.25")), incoming(_info_frame("a19001", "1.0"))], now=NOW
+    )
+    assert [p.verdict for p in result.prepared] == ["stored", "stored"]
+    # The same instrument again with another value is a conflicting resend, as for data.
+    [p] = store.write([incoming(_info_frame("a21026", "0.9"), NOW + timedelta(minutes=1))], now=NOW).prepared
+    assert p.verdict == "conflict"
+    with db.unit_of_work() as s:
+        recs = s.scalars(
+            select(IngestRecord).where(IngestRecord.cn == "3020").order_by(IngestRecord.id)
+        ).all()
+        got = [((r.params or {}).get("PolId"), r.current, r.conflict) for r in recs]
+        assert got == [("a21026", False, True), ("a19001", True, False), ("a21026", True, True)]

@@ -159,10 +159,9 @@ def info_reports(
 ) -> tuple[InfoReport, ...]:
     """The logger's CN 3020 parameter reports in ``[start, end)`` for ``codes`` (code → name).
 
-    Every stored version is read, not only the current one: ingestion keys records on (MN,
-    CN, DataTime), so reports for two instruments (two ``PolId``) at the same second look
-    like a conflicting resend and only the later stays current.  Per (PolId, code, time)
-    the latest received wins.
+    Every stored version is read, not only the current one, and per (PolId, code, time) the
+    latest received wins: records stored before ingestion keyed 3020 reports by ``PolId``
+    too hold two instruments' reports of one second as versions of one key.
     """
     rec, rd = IngestRecord, IngestReading
     rows = session.execute(

@@ -11,6 +11,7 @@ after this method returned, that is after the commit.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections import defaultdict
@@ -335,11 +336,12 @@ class IngestStore:
             return []
         keys = {(p.mn, p.cn, p.data_time) for p, *_ in candidates}
         by_key: dict[tuple[Any, ...], list[_Version]] = defaultdict(list)
-        for rid, mn, cn, data_time, h, current, conflict in _records_for(bulk, keys):
-            by_key[(mn, cn, data_time)].append(_Version(rid, h, bool(current), bool(conflict)))
+        for rid, mn, cn, data_time, h, current, conflict, stored in _records_for(bulk, keys):
+            key = (mn, cn, data_time, _subject(cn, stored))
+            by_key[key].append(_Version(rid, h, bool(current), bool(conflict)))
         links: list[tuple[Prepared, _Version]] = []
         for p, items, params, h in candidates:
-            versions = by_key[(p.mn, p.cn, p.data_time)]
+            versions = by_key[(p.mn, p.cn, p.data_time, _subject(p.cn, params))]
             match = next((v for v in versions if v.content_hash == h), None)
             if match is not None:
                 if p.kind == "data":
@@ -622,8 +624,21 @@ _RECORD_COLUMNS = (
 )
 
 
+def _subject(cn: str | None, params: Any) -> str | None:
+    """What else identifies a record besides (MN, CN, DataTime): 3020 field-side information
+    is reported per instrument (``PolId``), so two instruments' reports of the same second
+    are two records, not a resend with other content (HJ 212-2017 table B.10)."""
+    if cn != "3020" or not params:
+        return None
+    if isinstance(params, str):  # SQLite hands JSON columns over as text
+        params = json.loads(params)
+    value = params.get("PolId") if isinstance(params, Mapping) else None
+    return str(value) if value is not None else None
+
+
 _RECORDS_PG = (
-    "SELECT id, mn, cn, data_time, content_hash, current, conflict FROM ingest_record "
+    "SELECT id, mn, cn, data_time, content_hash, current, conflict, "
+    "CASE WHEN cn = '3020' THEN params END FROM ingest_record "
     "WHERE (mn, cn, data_time) IN (SELECT * FROM unnest(%s::varchar[], %s::varchar[], %s::timestamptz[]))"
 )
 
@@ -644,7 +659,8 @@ def _records_for(bulk: BulkWriter, keys: set[tuple[Any, ...]]) -> list[tuple[Any
         # A join from the keys (not a row-value IN, which SQLite runs as a scan of the whole index).
         rows = bulk.query(
             f"WITH k(mn, cn, dt) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-            "SELECT r.id, r.mn, r.cn, r.data_time, r.content_hash, r.current, r.conflict "
+            "SELECT r.id, r.mn, r.cn, r.data_time, r.content_hash, r.current, r.conflict, "
+            "CASE WHEN r.cn = '3020' THEN r.params END "
             "FROM k CROSS JOIN ingest_record r ON r.mn = k.mn AND r.cn = k.cn AND r.data_time = k.dt",
             params,
         )
