@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import numpy as np
 from sqlalchemy import and_, or_, select
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from huanjian.core.scope import Scope, jurisdiction_filter
 from huanjian.ingest import reader
+from huanjian.ingest.bulk import BulkWriter
 from huanjian.ingest.models import IngestReading
 from huanjian.register.models import Device, Limit, Logger, Organisation, Outlet
 from huanjian.review.compute import LayerSpec, LimitSpec
@@ -243,3 +245,29 @@ def latest_hour(session: Session, outlet_id: int) -> datetime | None:
     return session.scalar(
         select(func.max(r.period_start)).where(r.outlet_id == outlet_id, r.period == "hour", r.received > 0)
     )
+
+
+_RESULT_COLUMNS = (
+    "outlet_id", "pollutant", "period", "period_start", "value", "raw", "corrected", "valid_count",
+    "received", "valid", "flag", "substitute", "substitute_method", "marks", "excluded", "limit_value",
+    "lower_limit", "exceedance", "complete", "computed_at",
+)  # fmt: skip
+
+
+def insert_results(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Hourly and daily results of a slice, by binary COPY on PostgreSQL (``executemany`` on
+    SQLite), on the session's connection and transaction.  The ORM bulk insert cost as much
+    as reading the minutes (profiled: ~16 ms of ~40 ms per outlet-day, bench_review_store)."""
+    bulk = BulkWriter(session, postgres=session.get_bind().dialect.name == "postgresql")
+    dt, js, flag = bulk.dt, bulk.json, bulk.flag
+    bulk.insert(
+        "review_result",
+        _RESULT_COLUMNS,
+        [
+            (r["outlet_id"], r["pollutant"], r["period"], dt(r["period_start"]), r["value"], r["raw"],
+             r["corrected"], r["valid_count"], r["received"], flag(r["valid"]), r["flag"], r["substitute"],
+             r["substitute_method"], js(r["marks"]), flag(r["excluded"]), r["limit_value"], r["lower_limit"],
+             flag(r["exceedance"]), flag(r["complete"]), dt(r["computed_at"]))
+            for r in rows
+        ],
+    )  # fmt: skip

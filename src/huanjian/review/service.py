@@ -430,7 +430,7 @@ def recompute(
         )
         rows = _result_rows(info, rv, now)
         if rows:
-            tx.session.execute(insert(ReviewResult), rows)
+            repo.insert_results(tx.session, rows)
         ic = IndicatorCount
         tx.session.execute(
             delete(ic).where(ic.outlet_id == info.id, ic.day >= day, ic.day < day + timedelta(days=n))
