@@ -101,6 +101,21 @@ async def _frames(reader: asyncio.StreamReader, splitter: FrameSplitter, n: int)
     return out
 
 
+async def _until_status(database: Database, qn: str, status: str, seconds: float = 20.0) -> IngestCommand:
+    """The command once it reaches ``status`` (or as it is after ``seconds``: the caller asserts).
+    A generous deadline: the replies are stored by the gateway's writer, which on a loaded
+    CI machine can take seconds; the test only fails later, never passes wrongly."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while True:
+        await asyncio.sleep(0.05)
+        with database.unit_of_work() as s:
+            row = s.scalars(select(IngestCommand).where(IngestCommand.qn == qn)).one()
+            s.expunge(row)
+        if row.status == status or loop.time() > deadline:
+            return row
+
+
 async def test_gateway_delivers_when_connected_and_records_replies(database: Database) -> None:
     store = IngestStore(database, AUDIT_KEY.encode(), Rules())
     store.write([incoming(minute_frame())], NOW)  # the platform knows the logger
@@ -125,12 +140,7 @@ async def test_gateway_delivers_when_connected_and_records_replies(database: Dat
         writer.write(encode(cn="9011", params={"QnRtn": 1}, **common))  # type: ignore[arg-type]
         writer.write(encode(cn="9012", params={"ExeRtn": 1}, **common))  # type: ignore[arg-type]
         await writer.drain()
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            with database.unit_of_work() as s:
-                row = s.scalars(select(IngestCommand).where(IngestCommand.qn == qn)).one()
-                if row.status == "done":
-                    break
+        row = await _until_status(database, qn, "done")
         assert (row.status, row.qn_rtn, row.exe_rtn) == ("done", 1, 1)
         assert row.sent_at is not None and row.sent_raw == request.raw
         assert [r["cn"] for r in row.replies or []] == ["9011", "9012"]
@@ -154,12 +164,7 @@ async def test_refused_request_and_clock_set_on_connect(database: Database) -> N
         common = {"st": "91", "pw": "123456", "mn": MN, "qn": clock.qn, "version": None, "flag": 4}
         writer.write(encode(cn="9011", params={"QnRtn": 2}, **common))  # type: ignore[arg-type]
         await writer.drain()
-        for _ in range(100):
-            await asyncio.sleep(0.05)
-            with database.unit_of_work() as s:
-                row = s.scalars(select(IngestCommand).where(IngestCommand.qn == clock.qn)).one()
-                if row.status == "refused":
-                    break
+        row = await _until_status(database, clock.qn, "refused")
         assert (row.status, row.qn_rtn, row.source, row.created_by) == ("refused", 2, "on_connect", "gateway")
         # A second frame on the same connection does not set the clock again.
         writer.write(minute_frame("20240301123100"))
