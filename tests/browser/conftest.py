@@ -173,6 +173,11 @@ def browser(playwright_instance: Playwright) -> Iterator[Browser]:
     browser.close()
 
 
+# Assertions wait as long as actions do: under load (CI shares two cores with a second
+# test process) a server round trip after a click took over the 5 s default once.
+expect.set_options(timeout=10_000)
+
+
 def _context(browser: Browser, server: Server, **options: object) -> Iterator[BrowserContext]:
     context = browser.new_context(base_url=server.url, locale="zh-CN", **options)  # type: ignore[arg-type]
     context.set_default_timeout(10_000)
