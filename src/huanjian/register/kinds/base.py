@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +29,9 @@ class RowProblem(Exception):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
+
+
+_M = TypeVar("_M")
 
 
 def _d(value: Any) -> date | None:
@@ -157,6 +160,16 @@ EFFECTIVE = Column(
     meta=True,
 )
 CREDIT = Column("credit_code", "统一社会信用代码", "credit_code", True, example="91310115MA1K4ABC4H")
+
+
+def _by_key(session: Session, model: type[_M], key: Mapping[str, Any], **new: Any) -> _M:
+    """The row whose natural key (e.g. an approval or contract number) is ``key``, or a new
+    one with ``key`` and the defaults ``new``, added to the session."""
+    found = session.scalars(select(model).filter_by(**key)).first()
+    if found is None:
+        found = model(**key, **new)
+        session.add(found)
+    return found
 
 
 def _set(obj: Any, values: Mapping[str, Any]) -> None:

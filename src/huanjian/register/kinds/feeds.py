@@ -13,6 +13,7 @@ from huanjian.register.kinds.base import (
     Ctx,
     Kind,
     Row,
+    _by_key,
     _d,
     _effective,
     _set,
@@ -35,12 +36,7 @@ def _check_enterprise_ref(ctx: Ctx, row: Row) -> None:
 def _apply_eia(ctx: Ctx, row: Row) -> Applied:
     ent = ctx.enterprise(row["credit_code"])
     ctx.session.flush()
-    eia = ctx.session.scalars(
-        select(EiaApproval).where(EiaApproval.approval_number == row["approval_number"])
-    ).first()
-    if eia is None:
-        eia = EiaApproval(approval_number=row["approval_number"])
-        ctx.session.add(eia)
+    eia = _by_key(ctx.session, EiaApproval, {"approval_number": row["approval_number"]})
     _set(
         eia,
         {
@@ -76,12 +72,7 @@ EIA = Kind(
 def _apply_supervision(ctx: Ctx, row: Row) -> Applied:
     ent = ctx.enterprise(row["credit_code"])
     ctx.session.flush()
-    rec = ctx.session.scalars(
-        select(SupervisionRecord).where(SupervisionRecord.record_number == row["record_number"])
-    ).first()
-    if rec is None:
-        rec = SupervisionRecord(record_number=row["record_number"])
-        ctx.session.add(rec)
+    rec = _by_key(ctx.session, SupervisionRecord, {"record_number": row["record_number"]})
     _set(
         rec,
         {
@@ -159,12 +150,9 @@ def _check_enforcement(ctx: Ctx, row: Row) -> None:
 
 
 def _apply_enforcement(ctx: Ctx, row: Row) -> Applied:
-    obj = ctx.session.scalars(
-        select(EnforcementObject).where(EnforcementObject.object_code == row["object_code"])
-    ).first()
-    if obj is None:
-        obj = EnforcementObject(object_code=row["object_code"], status="unmatched", candidates=[])
-        ctx.session.add(obj)
+    obj = _by_key(
+        ctx.session, EnforcementObject, {"object_code": row["object_code"]}, status="unmatched", candidates=[]
+    )
     before = (obj.name, obj.credit_code, obj.address, obj.jurisdiction_code)
     _set(
         obj,

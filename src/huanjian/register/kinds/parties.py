@@ -18,6 +18,7 @@ from huanjian.register.kinds.base import (
     Kind,
     Row,
     RowProblem,
+    _by_key,
     _d,
     _effective,
     _set,
@@ -179,12 +180,7 @@ def _apply_contract(ctx: Ctx, row: Row) -> Applied:
     provider = ctx.organisation(row["provider_credit_code"], "provider_credit_code")
     ent = ctx.enterprise(row["enterprise_credit_code"], "enterprise_credit_code")
     ctx.session.flush()
-    contract = ctx.session.scalars(
-        select(ServiceContract).where(ServiceContract.contract_number == row["contract_number"])
-    ).first()
-    if contract is None:
-        contract = ServiceContract(contract_number=row["contract_number"])
-        ctx.session.add(contract)
+    contract = _by_key(ctx.session, ServiceContract, {"contract_number": row["contract_number"]})
     _set(
         contract,
         {

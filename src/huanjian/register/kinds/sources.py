@@ -16,6 +16,7 @@ from huanjian.register.kinds.base import (
     Kind,
     Row,
     RowProblem,
+    _by_key,
     _d,
     _effective,
     _set,
@@ -176,10 +177,9 @@ def _check_permit(ctx: Ctx, row: Row) -> None:
 
 def _apply_permit(ctx: Ctx, row: Row) -> Applied:
     ent = ctx.enterprise(row["credit_code"])
-    permit = ctx.session.scalars(select(Permit).where(Permit.permit_number == row["permit_number"])).first()
-    if permit is None:
-        permit = Permit(permit_number=row["permit_number"], enterprise_id=ent.id, allowances=[])
-        ctx.session.add(permit)
+    permit = _by_key(
+        ctx.session, Permit, {"permit_number": row["permit_number"]}, enterprise_id=ent.id, allowances=[]
+    )
     _set(
         permit,
         {
