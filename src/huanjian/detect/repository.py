@@ -18,10 +18,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import numpy as np
-from sqlalchemy import Integer, and_, case, cast, func, or_, select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from huanjian.core.scope import Scope, jurisdiction_filter
@@ -39,8 +38,8 @@ from huanjian.detect.model import (
 from huanjian.detect.models import DetectClue, DetectClueTransition
 from huanjian.ingest import reader
 from huanjian.ingest.models import IngestReading, IngestRecord
-from huanjian.power.models import PowerMeter, PowerReading
-from huanjian.register.models import Device, Facility, FiledParameter, Logger
+from huanjian.power import repository as power_repository
+from huanjian.register.models import Device, FiledParameter, Logger
 from huanjian.review import qa
 from huanjian.review import repository as review_repo
 
@@ -196,73 +195,25 @@ def filed_parameters(session: Session, mn: str) -> dict[tuple[str, str], FiledVa
 # --------------------------------------------------------------------------- electricity
 
 
-def _hour_bucket(session: Session, column: Any) -> Any:
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.floor(func.date_part("epoch", column) / 3600), Integer)
-    return cast(func.strftime("%s", column), Integer) // 3600
-
-
 def power_hours(session: Session, outlet_id: int, start: datetime, end: datetime) -> PowerHours | None:
-    """The outlet's facility electricity per hour of ``[start, end)``, or None without meters.
-
-    One grouped query per channel: the database counts, per meter and hour, the readings
-    and those whose state is running (the state sent by the feed, else value ≥ the meter's
-    ``running_threshold``); readings with no known state are left out.  Daily readings say
-    nothing about hours and are not read.
-    """
-    meters = session.execute(
-        select(PowerMeter, Facility.kind, Facility.facility_code, Facility.name)
-        .join(Facility, Facility.id == PowerMeter.facility_id)
-        .where(Facility.outlet_id == outlet_id, Facility.kind.in_(("production", "treatment")))
-    ).all()
+    """The outlet's facility electricity per hour of ``[start, end)``, or None without meters:
+    per hour, the share of readings with a known state that say *running*, from the counts
+    the power domain's database query makes (:func:`huanjian.power.repository.hourly_running`)."""
+    meters = power_repository.outlet_meters(session, outlet_id)
     if not meters:
         return None
     hours = -(-int((end - start).total_seconds()) // 3600)
     h0 = int(start.timestamp()) // 3600
     running: dict[int, np.ndarray] = {}
     known: dict[int, np.ndarray] = {}
-
-    def add(meter_id: int, rows: Sequence[Any]) -> None:
+    counts = power_repository.hourly_running(session, [m for m, *_ in meters], start, end)
+    for meter_id, rows in counts.items():
         run, cnt = running.setdefault(meter_id, np.zeros(hours)), known.setdefault(meter_id, np.zeros(hours))
         for h, k, r in rows:
-            i = int(h) - h0
+            i = h - h0
             if 0 <= i < hours:
-                cnt[i] += float(k or 0)
-                run[i] += float(r or 0)
-
-    by_id = {m.id: m for m, *_ in meters}
-    pr, pm = PowerReading, PowerMeter
-    is_running = or_(pr.state == "running", and_(pr.state.is_(None), pr.value >= pm.running_threshold))
-    is_known = or_(pr.state.is_not(None), pm.running_threshold.is_not(None))
-    bucket = _hour_bucket(session, pr.data_time)
-    feed = session.execute(
-        select(
-            pr.meter_id,
-            bucket,
-            func.sum(case((is_known, 1), else_=0)),
-            func.sum(case((is_running, 1), else_=0)),
-        )
-        .join(pm, pm.id == pr.meter_id)
-        .where(pr.meter_id.in_(list(by_id)), pr.current.is_(True), pr.period != "day")
-        .where(pr.data_time >= start, pr.data_time < end)
-        .group_by(pr.meter_id, bucket)
-    ).all()
-    for meter_id in by_id:
-        add(meter_id, [(h, k, r) for m_id, h, k, r in feed if m_id == meter_id])
-    rd = IngestReading
-    for m in by_id.values():
-        if not m.mn or not m.item_code or m.running_threshold is None:
-            continue
-        value = getattr(rd, m.subfield if m.subfield in ("rtd", "avg", "min", "max", "cou") else "rtd")
-        hb = _hour_bucket(session, rd.data_time)
-        rows = session.execute(
-            select(hb, func.count(value), func.sum(case((value >= m.running_threshold, 1), else_=0)))
-            .where(rd.mn == m.mn, or_(rd.pollutant == m.item_code, rd.wire_code == m.item_code))
-            .where(rd.current.is_(True), rd.period.in_(("realtime", "minute", "hour")))
-            .where(rd.data_time >= start, rd.data_time < end)
-            .group_by(hb)
-        ).all()
-        add(m.id, rows)
+                cnt[i] += k
+                run[i] += r
     production = np.full(hours, np.nan)
     treatment: dict[str, np.ndarray] = {}
     names: dict[str, str] = {}
