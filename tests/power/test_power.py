@@ -143,6 +143,17 @@ def test_hj212_2025_values_reach_the_meter_series(
     [p] = service.series(tx, Principal.of(people.pudong), w.meter_a_hj, T0, T1)
     assert (p.value, p.state, p.source, p.period, p.flag) == (15.2, "running", "hj212", "realtime", "N")
     assert p.data_time == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+    # The meters page's last reading is what the series ends with, for both channels.
+    service.import_feed(
+        tx, Principal.system(), feed(row(value="3"), row(when="2026-11-01T09:00:00+08:00")), "f.csv"
+    )
+    pudong = Principal.of(people.pudong)
+    meters = service.list_meters(tx, pudong)
+    last = service.latest(tx, meters, T0, T1)
+    for m in meters:
+        points = service.series(tx, pudong, m.id, T0, T1)
+        assert last.get(m.id) == (points[-1] if points else None), m.meter_code
+    assert last[w.meter_a].value == 12.5 and last[w.meter_a_hj].source == "hj212"
 
 
 @pytest.fixture

@@ -34,18 +34,16 @@ def _rows(tx: Tx, principal: Principal) -> list[dict[str, Any]]:
     facilities = repository.facility_names(tx.session, {m.facility_id for m in meters})
     enterprises = repository.enterprise_names(tx.session, {m.enterprise_id for m in meters})
     now = utcnow()
-    rows = []
-    for m in meters:
-        recent = service.series(tx, principal, m.id, now - timedelta(days=2), now + timedelta(minutes=5))
-        rows.append(
-            {
-                "meter": m,
-                "facility": facilities.get(m.facility_id, ("", "", "")),
-                "enterprise": enterprises.get(m.enterprise_id, ("", None)),
-                "last": recent[-1] if recent else None,
-            }
-        )
-    return rows
+    last = service.latest(tx, meters, now - timedelta(days=2), now + timedelta(minutes=5))
+    return [
+        {
+            "meter": m,
+            "facility": facilities.get(m.facility_id, ("", "", "")),
+            "enterprise": enterprises.get(m.enterprise_id, ("", None)),
+            "last": last.get(m.id),
+        }
+        for m in meters
+    ]
 
 
 def _page(request: Request, tx: Tx, principal: Principal, status_code: int = 200, **extra: Any) -> Response:

@@ -82,9 +82,13 @@ def current_readings(
     return out
 
 
+Row5 = tuple[datetime, str, float | None, str | None, bool]
+"""(data time, period, value, feed state or HJ 212 flag, conflict)."""
+
+
 def feed_series(
     session: Session, meter_id: int, start: datetime, end: datetime, period: str | None
-) -> list[tuple[datetime, str, float | None, str | None, bool]]:
+) -> list[Row5]:
     r = PowerReading
     stmt = select(r.data_time, r.period, r.value, r.state, r.conflict).where(
         r.meter_id == meter_id, r.current.is_(True), r.data_time >= start, r.data_time < end
@@ -92,6 +96,26 @@ def feed_series(
     if period is not None:
         stmt = stmt.where(r.period == period)
     return [(t, p, v, s, bool(c)) for t, p, v, s, c in session.execute(stmt.order_by(r.data_time, r.period))]
+
+
+def latest_feed(
+    session: Session, meter_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[Row5]]:
+    """Per meter, the current feed rows of its newest time in [start, end) (one per period)."""
+    r = PowerReading
+    window = (r.meter_id.in_(list(meter_ids)), r.current.is_(True), r.data_time >= start, r.data_time < end)
+    newest = (
+        select(r.meter_id, func.max(r.data_time).label("t")).where(*window).group_by(r.meter_id).subquery()
+    )
+    stmt = (
+        select(r.meter_id, r.data_time, r.period, r.value, r.state, r.conflict)
+        .join(newest, and_(r.meter_id == newest.c.meter_id, r.data_time == newest.c.t))
+        .where(*window)
+    )
+    out: dict[int, list[Row5]] = {}
+    for m, t, p, v, s, c in session.execute(stmt):
+        out.setdefault(m, []).append((t, p, v, s, bool(c)))
+    return out
 
 
 def _item(meter: PowerMeter) -> tuple[Any, Any]:
@@ -103,18 +127,26 @@ def _item(meter: PowerMeter) -> tuple[Any, Any]:
 
 
 def hj212_series(
-    session: Session, meter: PowerMeter, start: datetime, end: datetime, period: str | None
-) -> list[tuple[datetime, str, float | None, str | None, bool]]:
-    """The meter's values as stored by the HJ 212 pipeline (item code and sub-field of the meter)."""
+    session: Session,
+    meter: PowerMeter,
+    start: datetime,
+    end: datetime,
+    period: str | None,
+    *,
+    newest_only: bool = False,
+) -> list[Row5]:
+    """The meter's values as stored by the HJ 212 pipeline (item code and sub-field of the meter);
+    with ``newest_only``, the rows of the newest time only."""
     if not meter.mn or not meter.item_code:
         return []
     r = IngestReading
     column, of_meter = _item(meter)
-    stmt = select(r.data_time, r.period, column, r.flag, r.conflict).where(
-        of_meter, r.current.is_(True), r.data_time >= start, r.data_time < end
-    )
+    window = (of_meter, r.current.is_(True), r.data_time >= start, r.data_time < end)
+    stmt = select(r.data_time, r.period, column, r.flag, r.conflict).where(*window)
     if period is not None:
         stmt = stmt.where(r.period == period)
+    if newest_only:
+        stmt = stmt.where(r.data_time == select(func.max(r.data_time)).where(*window).scalar_subquery())
     return [(t, p, v, s, bool(c)) for t, p, v, s, c in session.execute(stmt.order_by(r.data_time, r.period))]
 
 
