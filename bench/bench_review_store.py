@@ -33,6 +33,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_detect import PG_DEFAULT, scratch_database
+from bench_review_engine import BASE  # the same typical values per parameter
 
 from huanjian.access.policy import Principal
 from huanjian.core.context import ActionContext
@@ -49,7 +50,6 @@ from huanjian.review import service
 from huanjian.review.engine.pipeline import FLUE_GAS_PARAMETERS
 
 KEY = b"bench-audit-key-0123456789abcdef"
-BASE = np.array([30.0, 45.0, 5.0, 9.0, 12.0, 120.0, -0.5, 8.0, 60.0])
 COLUMNS = ("record_id", "pollutant", "data_time", "mn", "period", "wire_code", "avg", "flag")
 TAIL = ("received_at", "current", "conflict")
 
