@@ -42,6 +42,16 @@ def test_db_upgrade_and_check(cli_env: Path, runner: CliRunner) -> None:
     assert code == 0 and "up to date" in out
 
 
+def test_review_and_detect_runs_report_through_the_progress_bar(cli_env: Path, runner: CliRunner) -> None:
+    assert _run(runner, "db", "upgrade")[0] == 0
+    code, out = _run(runner, "review", "run", "--from", "2026-11-01", "--to", "2026-11-02")
+    assert code == 0 and "reviewed 0 outlets, 0 outlet-days" in out, out
+    code, out = _run(runner, "detect", "run", "--from", "2026-11-01", "--to", "2026-11-02")
+    assert code == 0 and "detected over 0 outlets" in out, out
+    code, out = _run(runner, "review", "run", "--from", "2026-11-02", "--to", "2026-11-01")
+    assert code != 0 and "--to is before --from" in out
+
+
 def test_users_lifecycle_and_audit(cli_env: Path, runner: CliRunner, monkeypatch: object) -> None:
     assert _run(runner, "db", "upgrade")[0] == 0
     assert _run(runner, "jurisdictions", "load", "31")[0] == 0

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import getpass
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from huanjian.access.policy import Principal
 from huanjian.core.context import ActionContext
@@ -74,3 +76,23 @@ def cst_day(text: str, field: str) -> date:
 
 def print_json(value: Any) -> None:
     typer.echo(json.dumps(value, ensure_ascii=False, default=str))
+
+
+@contextmanager
+def outlet_progress(label: str) -> Iterator[Callable[[int, int, str], None]]:
+    """A transient progress bar over outlets; yields the ``progress`` callback that the
+    run services (review, detection) call after each outlet."""
+    with Progress(
+        TextColumn(f"[bold]{label}[/bold] outlet {{task.fields[outlet]}}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(label, total=None, outlet="…")
+
+        def tick(done: int, total: int, outlet: str) -> None:
+            progress.update(task, completed=done, total=total, outlet=outlet)
+
+        yield tick

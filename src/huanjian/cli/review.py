@@ -6,9 +6,16 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from huanjian.cli.common import console, cst_day, handle_errors, operator, print_json, runtime
+from huanjian.cli.common import (
+    console,
+    cst_day,
+    handle_errors,
+    operator,
+    outlet_progress,
+    print_json,
+    runtime,
+)
 from huanjian.errors import ValidationError
 from huanjian.review import amounts, crosscheck, selfmon, service
 from huanjian.review import export as review_export
@@ -31,21 +38,8 @@ def run(
     rt = runtime()
     principal, ctx = operator()
     start, end = cst_day(from_, "from"), cst_day(to, "to")
-    with Progress(
-        TextColumn("[bold]review[/bold] outlet {task.fields[outlet]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("review", total=None, outlet="…")
-
-        def tick(done: int, total: int, outlet_id: str) -> None:
-            progress.update(task, completed=done, total=total, outlet=outlet_id)
-
-        with rt.tx(ctx) as tx:
-            report = service.run(tx, principal, start, end, outlet_id=outlet, progress=tick)
+    with outlet_progress("review") as tick, rt.tx(ctx) as tx:
+        report = service.run(tx, principal, start, end, outlet_id=outlet, progress=tick)
     console.print(
         f"reviewed {report.outlets} outlets, {report.days} outlet-days; exceedance events: "
         f"{report.events_created} new, {report.events_updated} updated, {report.events_withdrawn} withdrawn"

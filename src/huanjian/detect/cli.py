@@ -7,9 +7,8 @@ import sys
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from huanjian.cli.common import console, cst_day, handle_errors, operator, runtime
+from huanjian.cli.common import console, cst_day, handle_errors, operator, outlet_progress, runtime
 from huanjian.detect import catalogue, service
 from huanjian.detect import jobs as _jobs  # noqa: F401 — registers detect.run
 from huanjian.detect.evaluate import evaluate, table
@@ -33,23 +32,10 @@ def run_cmd(
     """Run every detector over the stored minute data and store the clues (re-runs never duplicate)."""
     rt = runtime()
     principal, ctx = operator()
-    with Progress(
-        TextColumn("[bold]detect[/bold] outlet {task.fields[outlet]}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as progress:
-        task = progress.add_task("detect", total=None, outlet="…")
-
-        def tick(done: int, total: int, outlet_code: str) -> None:
-            progress.update(task, completed=done, total=total, outlet=outlet_code)
-
-        with rt.tx(ctx) as tx:
-            report = service.run(
-                tx, principal, cst_day(from_, "from"), cst_day(to, "to"), outlet_id=outlet, progress=tick
-            )
+    with outlet_progress("detect") as tick, rt.tx(ctx) as tx:
+        report = service.run(
+            tx, principal, cst_day(from_, "from"), cst_day(to, "to"), outlet_id=outlet, progress=tick
+        )
     r = report
     console.print(
         f"detected over {r.outlets} outlets ({r.loggers} loggers) in {r.seconds:.1f} s: "
