@@ -1,8 +1,10 @@
 """Benchmark (not a test): data review end to end from the readings store.
 
 Issue 5's performance section, measured the way a bureau runs it: readings in the
-store (PostgreSQL by default, or SQLite), ``huanjian review run`` for a day or a
-year, results written back (hourly/daily/monthly results, exceedance events, audit).
+store (PostgreSQL by default, or SQLite), packed into day packs as the hourly
+``ingest.pack`` job does once a day has settled (ADR 0007; timed and printed apart,
+``--no-pack`` to read the rows instead), ``huanjian review run`` for a day or a year,
+results written back (hourly/daily/monthly results, exceedance events, audit).
 
 * ``--outlets 2000 --days 1``: 2,000 flue-gas outlets × 9 parameters × 1,440 minutes
   (≈ 26 M values), target ≤ 30 s, peak memory ≤ 4 GiB;
@@ -42,6 +44,7 @@ from huanjian.core.time import CST
 from huanjian.core.tx import Tx
 from huanjian.geo import service as geo
 from huanjian.geo.divisions import Division
+from huanjian.ingest import packs
 from huanjian.ingest.bulk import BulkWriter
 from huanjian.ingest.store import IngestStore
 from huanjian.register import importer
@@ -141,6 +144,7 @@ def main() -> None:
     ap.add_argument("--outlets", type=int, default=2000)
     ap.add_argument("--days", type=int, default=1)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--no-pack", action="store_true", help="Read every reading from the rows (no day packs).")
     args = ap.parse_args()
     first = date(2026, 3, 1)
     last = first + timedelta(days=args.days - 1)
@@ -154,6 +158,13 @@ def main() -> None:
         t2 = time.perf_counter()
         print(f"store: {args.store}; register {args.outlets} outlets in {t1 - t0:.1f} s; "
               f"{values:,} readings written in {t2 - t1:.1f} s (setup, not timed)")  # fmt: skip
+        if not args.no_pack:
+            with db.unit_of_work() as session:
+                got = packs.pack(
+                    session, now=datetime.combine(last + timedelta(days=2), datetime.min.time(), UTC)
+                )
+            print(f"  day packs (the hourly ingest.pack job, once per settled day): {got.packs:,} packs of "
+                  f"{len(got.swept_days)} days in {time.perf_counter() - t2:.1f} s")  # fmt: skip
         times = []
         for _ in range(args.repeat):
             s = time.perf_counter()

@@ -23,6 +23,7 @@ from huanjian.errors import ValidationError
 from huanjian.ingest import service
 from huanjian.ingest.gateway import Gateway, GatewayConfig
 from huanjian.ingest.jobs import retention_cutoff
+from huanjian.ingest.packs import MAX_DAYS
 
 readings_app = typer.Typer(
     help="Stored HJ 212 readings: export, purge of old raw frames.", no_args_is_help=True
@@ -180,6 +181,26 @@ def purge_raw(
     with rt.tx(ctx) as tx:
         n = service.purge_raw(tx, before)
     console.print(f"deleted {n} raw frames received before {before.isoformat()}", highlight=False)
+
+
+@readings_app.command("pack")
+@handle_errors
+def pack(
+    max_days: int = typer.Option(MAX_DAYS, "--max-days", min=1, help="Sweep at most this many days."),
+) -> None:
+    """Pack settled days of minute readings into day packs; repack days with late data."""
+    rt = runtime()
+    _, ctx = operator()
+    with rt.tx(ctx) as tx:
+        report = service.pack_days(tx, max_days=max_days)
+    swept = report.swept_days
+    console.print(
+        f"swept {len(swept)} days"
+        + (f" ({swept[0]}..{swept[-1]})" if swept else "")
+        + f", repacked {report.stale_days} logger-days with late data, {report.packs} packs written"
+        + (f"; packed through {report.through}" if report.through else "; no minute readings yet"),
+        highlight=False,
+    )
 
 
 @simulate_app.command("loggers")

@@ -227,6 +227,7 @@ def inject(
     import time
 
     from huanjian.detect import service as detect
+    from huanjian.ingest import service as ingest_service
     from huanjian.ingest.service import store_for
     from huanjian.register.models import Logger
 
@@ -269,6 +270,8 @@ def inject(
     start = planned[0].data.start.date()
     end = (planned[0].data.start + timedelta(days=days - 1)).date()
     ctx = ActionContext.system("demo", "demo")
+    with rt.tx(ctx) as tx:  # the settled days into day packs, as the hourly ingest.pack job would
+        ingest_service.pack_days(tx)
     with rt.tx(ctx) as tx:
         detect.run(tx, Principal.system(), start, end)
         rows = detect.search(

@@ -164,6 +164,17 @@ class BulkWriter:
         finally:
             cur.close()
 
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement without a result; returns the number of rows it touched."""
+        if not self.postgres:
+            sql = sql.replace("%s", "?")
+        cur = self.dbapi.cursor()
+        try:
+            cur.execute(sql, params)
+            return int(cur.rowcount)
+        finally:
+            cur.close()
+
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
         if not self.postgres:
             sql = sql.replace("%s", "?")

@@ -1,8 +1,11 @@
-"""Job kind ``ingest.purge_raw``: raw frames older than the retention period are deleted daily.
+"""Jobs of the ingestion domain.
 
-Payload ``{"years": int?}``; without it the ``ingest_raw_retention_years`` setting
-(5 by default, the permit regulation's minimum for original monitoring records).
-Records and readings are kept: only the received bytes go.
+* ``ingest.purge_raw`` (daily): raw frames older than the retention period are deleted.
+  Payload ``{"years": int?}``; without it the ``ingest_raw_retention_years`` setting
+  (5 by default, the permit regulation's minimum for original monitoring records).
+  Records and readings are kept: only the received bytes go.
+* ``ingest.pack`` (hourly): settled days of minute readings are packed into day packs and
+  stale ones repacked (ADR 0007).  Payload ``{"max_days": int?}``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import ValidationError
 from huanjian.ingest import service
+from huanjian.ingest.packs import MAX_DAYS
 from huanjian.jobs.registry import job, schedule
 from huanjian.settings import get_settings
 
@@ -34,3 +38,12 @@ def purge_raw(tx: Tx, payload: dict[str, Any]) -> dict[str, Any]:
 
 
 schedule("ingest.purge_raw", every=timedelta(days=1))
+
+
+@job("ingest.pack")
+def pack(tx: Tx, payload: dict[str, Any]) -> dict[str, Any]:
+    max_days = int(payload.get("max_days") or MAX_DAYS)
+    return service.pack_days(tx, max_days=max_days).as_dict()
+
+
+schedule("ingest.pack", every=timedelta(hours=1))

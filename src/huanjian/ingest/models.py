@@ -20,12 +20,13 @@ MNs the register does not know are kept (quarantined), never dropped.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Boolean,
+    Date,
     Float,
     Index,
     Integer,
@@ -189,3 +190,46 @@ class IngestCommand(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     replies: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONType)
     """Every 9011/9012 received for this QN: ``{"cn", "rtn", "at", "frame_id"}``."""
+
+
+class IngestPack(Base):
+    """One logger's current readings of one period, pollutant and CST day as arrays (ADR 0007).
+
+    Derived from ``ingest_reading`` by :mod:`huanjian.ingest.packs` and rebuilt, never edited:
+    ``times`` are seconds since the CST day's start (big-endian int32), ``vals`` the value
+    the reader returns (``avg``, else ``rtd``, NaN without either; big-endian float64),
+    ``flags`` the ASCII code of the flag's first letter upper-cased (0 without a Flag).
+    """
+
+    __tablename__ = "ingest_pack"
+
+    mn: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(Date(), primary_key=True)
+    pollutant: Mapped[str] = mapped_column(String(32), primary_key=True)
+    readings: Mapped[int] = mapped_column(Integer(), nullable=False)
+    times: Mapped[bytes] = mapped_column(LargeBinary(), nullable=False)
+    vals: Mapped[bytes] = mapped_column(LargeBinary(), nullable=False)
+    flags: Mapped[bytes] = mapped_column(LargeBinary(), nullable=False)
+    built_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class IngestPackStale(Base):
+    """A (logger, period, CST day) whose packs no longer match the readings: read rows instead."""
+
+    __tablename__ = "ingest_pack_stale"
+
+    mn: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    day: Mapped[date] = mapped_column(Date(), primary_key=True)
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+class IngestPackSweep(Base):
+    """How far the packing has swept every logger's data of a period (whole CST days)."""
+
+    __tablename__ = "ingest_pack_sweep"
+
+    period: Mapped[str] = mapped_column(String(10), primary_key=True)
+    through: Mapped[date] = mapped_column(Date(), nullable=False)
+    swept_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)

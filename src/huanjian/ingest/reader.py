@@ -30,7 +30,8 @@ import numpy.typing as npt
 import pandas as pd  # type: ignore[import-untyped]
 from sqlalchemy.orm import Session
 
-from huanjian.ingest.bulk import sqlite_datetime
+from huanjian.ingest import packs
+from huanjian.ingest.bulk import BulkWriter, sqlite_datetime
 
 I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
@@ -84,14 +85,14 @@ def _empty(pollutants: tuple[str, ...] = ()) -> ReadingColumns:
 _PG = (
     "SELECT mn, pollutant, array_agg(date_part('epoch', data_time)::bigint), "
     "array_agg(coalesce(avg, rtd, 'NaN'::float8)), "
-    "array_agg(coalesce(ascii(upper(left(flag, 1))), 0)::int2) FROM ingest_reading "
+    "array_agg(least(coalesce(ascii(upper(left(flag, 1))), 0), 255)::int2) FROM ingest_reading "
     "WHERE mn = ANY(%s) AND period = %s AND current AND data_time >= %s AND data_time < %s{extra} "
     "GROUP BY mn, pollutant"
 )
 # strftime('%s') on the stored text (naive UTC, see huanjian.ingest.bulk.sqlite_datetime).
 _SQLITE = (
     "SELECT mn, pollutant, CAST(strftime('%s', data_time) AS INTEGER), coalesce(avg, rtd), "
-    "coalesce(unicode(upper(substr(flag, 1, 1))), 0) FROM ingest_reading "
+    "min(coalesce(unicode(upper(substr(flag, 1, 1))), 0), 255) FROM ingest_reading "
     "WHERE mn IN ({marks}) AND period = ? AND current = 1 AND data_time >= ? AND data_time < ?{extra}"
 )
 
@@ -107,17 +108,87 @@ def columns(
 ) -> ReadingColumns:
     """Current readings of these loggers and period (``minute``, ``hour``…) in ``[start, end)``.
 
-    Runs on the session's connection, inside its transaction (sees its own writes).
-    With ``received_before`` only what had arrived by then (the as-of view).
+    Runs on the session's connection, inside its transaction (sees its own writes).  Days
+    with a usable day pack (:mod:`huanjian.ingest.packs`) are read from it, the others
+    from the rows.  With ``received_before`` only what had arrived by then (the as-of
+    view, always from the rows: a pack knows only the current state).
     """
     mns = list(dict.fromkeys(mns))
     if not mns:
         return _empty()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if received_before is not None or period not in packs.PERIODS:
+        return _rows(session, postgres, mns, period, start, end, received_before)
+    got = packs.read(BulkWriter(session, postgres=postgres), mns, period, start, end)
+    parts = [_from_groups(got.groups)] if got.groups else []
+    for some, a, b in got.unpacked:
+        parts.append(_rows(session, postgres, some, period, a, b, None))
+    return _concat(parts)
+
+
+def _rows(
+    session: Session,
+    postgres: bool,
+    mns: list[str],
+    period: str,
+    start: datetime,
+    end: datetime,
+    before: datetime | None,
+) -> ReadingColumns:
     dbapi = session.connection().connection.dbapi_connection
     assert dbapi is not None
-    if session.get_bind().dialect.name == "postgresql":
-        return _postgres(dbapi, mns, period, start, end, received_before)
-    return _sqlite(dbapi, mns, period, start, end, received_before)
+    if postgres:
+        return _postgres(dbapi, mns, period, start, end, before)
+    return _sqlite(dbapi, mns, period, start, end, before)
+
+
+Group = tuple[str, str, I64, F64, U8]
+
+
+def _from_groups(groups: Sequence[Group]) -> ReadingColumns:
+    """Columns from per-(logger, pollutant) arrays."""
+    if not groups:
+        return _empty()
+    mn_names = tuple(sorted({g[0] for g in groups}))
+    pol_names = tuple(sorted({g[1] for g in groups}))
+    mn_at = {m: i for i, m in enumerate(mn_names)}
+    pol_at = {p: i for i, p in enumerate(pol_names)}
+    sizes = [len(g[2]) for g in groups]
+    return ReadingColumns(
+        mns=mn_names,
+        pollutants=pol_names,
+        mn=np.repeat(np.array([mn_at[g[0]] for g in groups], dtype=np.int64), sizes),
+        pollutant=np.repeat(np.array([pol_at[g[1]] for g in groups], dtype=np.int64), sizes),
+        times_s=np.concatenate([g[2] for g in groups]).astype(np.int64, copy=False),
+        values=np.concatenate([g[3] for g in groups]).astype(np.float64, copy=False),
+        flags=np.concatenate([g[4] for g in groups]).astype(np.uint8, copy=False),
+    )
+
+
+def _concat(parts: Sequence[ReadingColumns]) -> ReadingColumns:
+    """One set of columns from several (names merged and re-indexed)."""
+    parts = [p for p in parts if len(p)]
+    if not parts:
+        return _empty()
+    if len(parts) == 1:
+        return parts[0]
+    mn_names = tuple(sorted({m for p in parts for m in p.mns}))
+    pol_names = tuple(sorted({c for p in parts for c in p.pollutants}))
+    mn_at = {m: i for i, m in enumerate(mn_names)}
+    pol_at = {c: i for i, c in enumerate(pol_names)}
+
+    def remap(index: I64, names: tuple[str, ...], at: dict[str, int]) -> I64:
+        return np.array([at[n] for n in names], dtype=np.int64)[index]
+
+    return ReadingColumns(
+        mns=mn_names,
+        pollutants=pol_names,
+        mn=np.concatenate([remap(p.mn, p.mns, mn_at) for p in parts]),
+        pollutant=np.concatenate([remap(p.pollutant, p.pollutants, pol_at) for p in parts]),
+        times_s=np.concatenate([p.times_s for p in parts]),
+        values=np.concatenate([p.values for p in parts]),
+        flags=np.concatenate([p.flags for p in parts]),
+    )
 
 
 def _postgres(
@@ -131,19 +202,17 @@ def _postgres(
     with dbapi.cursor(binary=True) as cur:
         cur.execute(_PG.format(extra=extra), params)
         groups = cur.fetchall()
-    if not groups:
-        return _empty()
-    mn_names = tuple(sorted({g[0] for g in groups}))
-    pol_names = tuple(sorted({g[1] for g in groups}))
-    sizes = [len(g[2]) for g in groups]
-    return ReadingColumns(
-        mns=mn_names,
-        pollutants=pol_names,
-        mn=np.repeat(np.array([mn_names.index(g[0]) for g in groups], dtype=np.int64), sizes),
-        pollutant=np.repeat(np.array([pol_names.index(g[1]) for g in groups], dtype=np.int64), sizes),
-        times_s=np.concatenate([np.array(g[2], dtype=np.int64) for g in groups]),
-        values=np.concatenate([np.array(g[3], dtype=np.float64) for g in groups]),
-        flags=np.concatenate([np.array(g[4], dtype=np.uint8) for g in groups]),
+    return _from_groups(
+        [
+            (
+                g[0],
+                g[1],
+                np.array(g[2], dtype=np.int64),
+                np.array(g[3], dtype=np.float64),
+                np.array(g[4], dtype=np.uint8),
+            )
+            for g in groups
+        ]
     )
 
 

@@ -18,7 +18,7 @@ from huanjian.core.time import iso_cst, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.hj212 import FrameSplitter
-from huanjian.ingest import repository
+from huanjian.ingest import packs, repository
 from huanjian.ingest.models import IngestLogger
 from huanjian.ingest.pipeline import Incoming, Prepared, Rules
 from huanjian.ingest.store import IngestStore
@@ -255,3 +255,10 @@ def purge_raw(tx: Tx, before: datetime) -> int:
         "ingest.purge_raw", "ingest_frame", "retention", after={"deleted": n, "before": before.isoformat()}
     )
     return n
+
+
+def pack_days(tx: Tx, *, now: datetime | None = None, max_days: int = packs.MAX_DAYS) -> packs.PackReport:
+    """Pack settled days of readings into day packs (ADR 0007); audited, idempotent."""
+    report = packs.pack(tx.session, now=now or utcnow(), max_days=max_days)
+    tx.audit("ingest.pack", "ingest_pack", "days", after=report.as_dict())
+    return report

@@ -29,7 +29,7 @@ from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
 from huanjian.hj212 import Frame, decode
 from huanjian.hj212.model import Value
-from huanjian.ingest import commands, repository
+from huanjian.ingest import commands, packs, repository
 from huanjian.ingest.bulk import BulkWriter, parse_sqlite_datetime, sqlite_datetime
 from huanjian.ingest.models import IngestFrame, IngestLogger, IngestPart, IngestReading, IngestRecord
 from huanjian.ingest.pipeline import (
@@ -158,17 +158,19 @@ class IngestStore:
             counts: dict[str, int] = {}
             if prepared:
                 tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
-                counts = self._write(tx, prepared, new_months)
+                counts = self._write(tx, prepared, new_months, now)
         self._months |= new_months
         if skipped:
             counts["already_replayed"] = skipped
         return BatchResult(prepared, counts, time.perf_counter() - started)
 
-    def _write(self, tx: Tx, batch: list[Prepared], new_months: set[tuple[int, int]]) -> dict[str, int]:
+    def _write(
+        self, tx: Tx, batch: list[Prepared], new_months: set[tuple[int, int]], now: datetime
+    ) -> dict[str, int]:
         session = tx.session
         bulk = BulkWriter(session, postgres=self.is_postgres)
         assembled = self._assemble_parts(session, batch)
-        versions = self._resolve_records(session, bulk, batch, assembled)
+        versions = self._resolve_records(session, bulk, batch, assembled, now)
         self._insert_frames(bulk, batch)
         self._record_replies(session, batch)
         self._write_parts(session, batch, assembled)
@@ -321,6 +323,7 @@ class IngestStore:
         bulk: BulkWriter,
         batch: list[Prepared],
         assembled: dict[int, tuple[Frame, list[int]]],
+        now: datetime,
     ) -> list[_Version]:
         """Dedup and conflict marking; inserts the new records, returns them (for readings)."""
         candidates: list[tuple[Prepared, Mapping[str, Mapping[str, Value]], Mapping[str, str], str]] = []
@@ -425,6 +428,10 @@ class IngestStore:
                 .execution_options(synchronize_session=False),
                 [{"rid": v.id, "cur": v.current, "con": v.conflict} for v in flipped],
             )
+        # New or re-ordered versions of a day that may be packed already: its packs stop
+        # being used until repacked (ADR 0007).  Writes into the running day mark nothing.
+        changed_keys = [(p.mn, p.period, p.data_time) for p, v in links if v.new is p or v.flipped]
+        packs.mark_stale(bulk, packs.stale_keys(changed_keys, now), now)  # type: ignore[arg-type]
         return fresh
 
     # -- raw frames ----------------------------------------------------------
