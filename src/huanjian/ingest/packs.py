@@ -25,6 +25,7 @@ midnight and clocks of the gateway and the packing job that differ by less than 
 
 from __future__ import annotations
 
+import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -87,7 +88,8 @@ def mark_stale(bulk: BulkWriter, keys: set[Key], now: datetime) -> None:
     if bulk.postgres:
         bulk.execute(
             "INSERT INTO ingest_pack_stale (mn, period, day, marked_at) "
-            "SELECT k.mn, k.period, k.day, %s FROM unnest(%s::text[], %s::text[], %s::date[]) AS k(mn, period, day) "
+            "SELECT k.mn, k.period, k.day, %s "
+            "FROM unnest(%s::text[], %s::text[], %s::date[]) AS k(mn, period, day) "
             "ON CONFLICT DO NOTHING",
             (now, [k[0] for k in ordered], [k[1] for k in ordered], [k[2] for k in ordered]),
         )
@@ -267,7 +269,7 @@ def _sqlite_build(
     cuts = [0] + [i for i in range(1, len(rows)) if mn[i] != mn[i - 1] or pol[i] != pol[i - 1]] + [len(rows)]
     out = []
     stamp = sqlite_datetime(now)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         out.append(
             (mn[a], period, day.isoformat(), pol[a], b - a, t[a:b].astype(">i4").tobytes(),
              v[a:b].astype(">f8").tobytes(), f[a:b].tobytes(), stamp)
@@ -311,7 +313,7 @@ def read(bulk: BulkWriter, mns: Sequence[str], period: str, start: datetime, end
             "SELECT p.mn, p.pollutant, p.day, p.times, p.vals, p.flags FROM ingest_pack p "
             f"WHERE p.mn IN ({marks}) AND p.period = ? AND p.day >= ? AND p.day <= ? AND NOT EXISTS "
             "(SELECT 1 FROM ingest_pack_stale s WHERE s.mn = p.mn AND s.period = p.period AND s.day = p.day)"
-        )
+        )  # noqa: S608 - only placeholders are interpolated
         rows = bulk.query(sql, (*mns, period, first.isoformat(), last.isoformat()))
     lo, hi = int(start.timestamp()), int(end.timestamp())
     covered: dict[str, set[date]] = defaultdict(set)
@@ -322,7 +324,7 @@ def read(bulk: BulkWriter, mns: Sequence[str], period: str, start: datetime, end
         t = np.frombuffer(times, dtype=">i4").astype(np.int64) + int(cst_day_start(day).timestamp())
         v = np.frombuffer(vals, dtype=">f8").astype(np.float64)
         f = np.frombuffer(flags, dtype=np.uint8)
-        if day == first or day == last:  # a partial day at either end
+        if day in (first, last):  # a partial day at either end
             keep = (t >= lo) & (t < hi)
             t, v, f = t[keep], v[keep], f[keep]
         groups.append((str(mn), str(pollutant), t, v, f.copy()))
