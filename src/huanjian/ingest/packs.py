@@ -286,6 +286,12 @@ def _sqlite_build(
 
 I64 = npt.NDArray[np.int64]
 
+_SQLITE_READ = (
+    "SELECT p.mn, p.pollutant, p.day, p.times, p.vals, p.flags FROM ingest_pack p "
+    "WHERE p.mn IN ({marks}) AND p.period = ? AND p.day >= ? AND p.day <= ? AND NOT EXISTS "
+    "(SELECT 1 FROM ingest_pack_stale s WHERE s.mn = p.mn AND s.period = p.period AND s.day = p.day)"
+)
+
 
 @dataclass(frozen=True, slots=True)
 class Packed:
@@ -308,12 +314,7 @@ def read(bulk: BulkWriter, mns: Sequence[str], period: str, start: datetime, end
             cur.execute(sql, (list(mns), period, first, last))
             rows = cur.fetchall()
     else:
-        marks = ", ".join("?" * len(mns))
-        sql = (
-            "SELECT p.mn, p.pollutant, p.day, p.times, p.vals, p.flags FROM ingest_pack p "
-            f"WHERE p.mn IN ({marks}) AND p.period = ? AND p.day >= ? AND p.day <= ? AND NOT EXISTS "
-            "(SELECT 1 FROM ingest_pack_stale s WHERE s.mn = p.mn AND s.period = p.period AND s.day = p.day)"
-        )  # noqa: S608 - only placeholders are interpolated
+        sql = _SQLITE_READ.format(marks=", ".join("?" * len(mns)))
         rows = bulk.query(sql, (*mns, period, first.isoformat(), last.isoformat()))
     lo, hi = int(start.timestamp()), int(end.timestamp())
     covered: dict[str, set[date]] = defaultdict(set)
