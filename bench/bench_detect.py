@@ -8,7 +8,9 @@ findings and clues, and the peak resident memory of the process.
 
 ``--store sqlite|postgresql`` puts the minute data in the readings store first (a fresh
 database built by the migrations: a temporary SQLite file, or a scratch PostgreSQL database
-on ``--pg``), written in bulk as the ingest store writes them (not timed), and the detection
+on ``--pg``), written in bulk as the ingest store writes them and packed into day packs as the
+hourly ``ingest.pack`` job does (ADR 0007; both timed apart, ``--no-pack`` to read the rows
+instead), and the detection
 then reads every logger's month back through :func:`huanjian.detect.repository.logger_data`
 (readings, marks and QA events from the store; the bulk reader of
 :mod:`huanjian.ingest.reader`).  The outlets are not in the register there, so the limits are
@@ -144,6 +146,15 @@ def read_month(db: object, generated: list[LoggerData]) -> list[LoggerData]:
     return out
 
 
+def pack_month(db: object, generated: list[LoggerData]) -> None:
+    """Day packs of the written days, as the hourly ``ingest.pack`` job builds them (ADR 0007)."""
+    from huanjian.ingest import packs
+
+    end = max(g.start + timedelta(minutes=g.n) for g in generated)
+    with db.unit_of_work() as session:  # type: ignore[attr-defined]
+        packs.pack(session, now=end + timedelta(days=1), max_days=400)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--outlets", type=int, default=50)
@@ -153,9 +164,10 @@ def main() -> None:
     ap.add_argument("--pg", default=os.environ.get("HUANJIAN_BENCH_PG", PG_DEFAULT))
     ap.add_argument("--repeat", type=int, default=1, help="reads and detections per month (median)")
     ap.add_argument("--per-detector", action="store_true", help="also time each detector alone")
+    ap.add_argument("--no-pack", action="store_true", help="read every reading from the rows (no day packs)")
     args = ap.parse_args()
     rules = load()
-    gen_s = det_s = read_s = write_s = 0.0
+    gen_s = det_s = read_s = write_s = pack_s = 0.0
     findings = clues = 0
     by_detector: Counter[str] = Counter()
     minutes = rows = 0
@@ -171,6 +183,10 @@ def main() -> None:
                 t = time.perf_counter()
                 rid = write_month(db, generated, rid)
                 write_s += time.perf_counter() - t
+                if not args.no_pack:
+                    t = time.perf_counter()
+                    pack_month(db, generated)
+                    pack_s += time.perf_counter() - t
                 for _ in range(args.repeat):
                     t = time.perf_counter()
                     loggers = read_month(db, generated)
@@ -197,6 +213,8 @@ def main() -> None:
     print(f"generation: {gen_s:.1f} s")
     if args.store:
         print(f"store: {args.store}; written {rows:,} readings in {write_s:.1f} s (setup, not timed below)")
+        if not args.no_pack:
+            print(f"day packs (the hourly ingest.pack job, once per settled day): {pack_s:.1f} s (not timed below)")
         print(f"read from the store: {read_s:.1f} s -> {om / read_s:.1f} outlet-months/s "
               f"({read_s / om:.2f} s per outlet-month, {rows / read_s:,.0f} readings/s)")  # fmt: skip
     print(f"detection (every detector, clues, secondary score): {det_s:.1f} s "
