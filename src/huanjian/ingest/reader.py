@@ -59,6 +59,22 @@ class ReadingColumns:
     def __len__(self) -> int:
         return int(self.times_s.shape[0])
 
+    def only(self, mns: Sequence[str]) -> ReadingColumns:
+        """The rows of these loggers (same ``mns`` and ``pollutants`` tuples)."""
+        wanted = [i for i, m in enumerate(self.mns) if m in set(mns)]
+        if len(wanted) == len(self.mns):
+            return self
+        keep = np.isin(self.mn, np.array(wanted, dtype=np.int64))
+        return ReadingColumns(
+            self.mns,
+            self.pollutants,
+            self.mn[keep],
+            self.pollutant[keep],
+            self.times_s[keep],
+            self.values[keep],
+            self.flags[keep],
+        )
+
     def of(self, mn: str) -> ReadingColumns:
         """The rows of one logger (same ``pollutants`` tuple)."""
         if mn not in self.mns:

@@ -8,10 +8,11 @@ from datetime import date, datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, delete, or_, select
+from sqlalchemy.orm import Session, selectinload
 
 from huanjian.core.scope import Scope, jurisdiction_filter
+from huanjian.core.time import to_cst
 from huanjian.ingest import reader
 from huanjian.ingest.bulk import BulkWriter
 from huanjian.ingest.models import IngestReading
@@ -19,7 +20,7 @@ from huanjian.register.models import Device, Limit, Logger, Organisation, Outlet
 from huanjian.review.compute import LayerSpec, LimitSpec
 from huanjian.review.engine._arrays import epoch_seconds
 from huanjian.review.marks import catalogue
-from huanjian.review.models import ReviewLayer
+from huanjian.review.models import IndicatorCount, ReviewLayer, ReviewResult
 
 #: The readings review reads per medium: air minute data (CN 2051), water hourly data (CN 2061).
 READING_PERIOD = {"air": "minute", "water": "hour"}
@@ -50,8 +51,22 @@ def _outlet_stmt(scope: Scope):  # type: ignore[no-untyped-def]
     )
 
 
-def _info(session: Session, outlet: Outlet, org: Organisation) -> OutletInfo:
-    loggers = session.scalars(select(Logger).where(Logger.outlet_id == outlet.id).order_by(Logger.mn)).all()
+def _loggers(session: Session, outlet_ids: Sequence[int]) -> dict[int, list[Logger]]:
+    """The loggers (with their devices) of these outlets, by outlet, in MN order: two queries."""
+    out: dict[int, list[Logger]] = {i: [] for i in outlet_ids}
+    stmt = (
+        select(Logger)
+        .where(Logger.outlet_id.in_(list(outlet_ids)))
+        .options(selectinload(Logger.devices))
+        .order_by(Logger.mn)
+    )
+    for lg in session.scalars(stmt):
+        if lg.outlet_id is not None:
+            out.setdefault(lg.outlet_id, []).append(lg)
+    return out
+
+
+def _info(outlet: Outlet, org: Organisation, loggers: Sequence[Logger]) -> OutletInfo:
     pollutant_mn: dict[str, str] = {}
     contractor: dict[str, int | None] = {}
     for lg in loggers:
@@ -77,7 +92,7 @@ def _info(session: Session, outlet: Outlet, org: Organisation) -> OutletInfo:
 
 def outlet(session: Session, scope: Scope, outlet_id: int) -> OutletInfo | None:
     row = session.execute(_outlet_stmt(scope).where(Outlet.id == outlet_id)).first()
-    return None if row is None else _info(session, row[0], row[1])
+    return None if row is None else _info(row[0], row[1], _loggers(session, [outlet_id])[outlet_id])
 
 
 def outlet_ids(session: Session, scope: Scope, *, with_loggers: bool = True) -> list[int]:
@@ -87,11 +102,18 @@ def outlet_ids(session: Session, scope: Scope, *, with_loggers: bool = True) -> 
     return list(session.scalars(stmt.order_by(Outlet.id)))
 
 
-def outlets(session: Session, scope: Scope, ids: Sequence[int] | None = None) -> list[OutletInfo]:
-    stmt = _outlet_stmt(scope).where(Outlet.id.in_(select(Logger.outlet_id)))
+def outlets(
+    session: Session, scope: Scope, ids: Sequence[int] | None = None, *, with_loggers: bool = True
+) -> list[OutletInfo]:
+    """Outlets in the scope (only those with a logger unless ``with_loggers`` is false)."""
+    stmt = _outlet_stmt(scope)
+    if with_loggers:
+        stmt = stmt.where(Outlet.id.in_(select(Logger.outlet_id)))
     if ids is not None:
         stmt = stmt.where(Outlet.id.in_(list(ids)))
-    return [_info(session, o, org) for o, org in session.execute(stmt.order_by(Outlet.id))]
+    rows = session.execute(stmt.order_by(Outlet.id)).all()
+    loggers = _loggers(session, [o.id for o, _ in rows])
+    return [_info(o, org, loggers[o.id]) for o, org in rows]
 
 
 def outlet_by_mn(session: Session, mn: str) -> int | None:
@@ -130,19 +152,54 @@ def readings(
     (:func:`huanjian.ingest.reader.columns`).
     """
     period = READING_PERIOD.get(info.kind, "minute")
-    cols = reader.columns(session, info.mns, period, start, end, received_before=received_before)
+    return _readings(
+        info, reader.columns(session, info.mns, period, start, end, received_before=received_before)
+    )
+
+
+def readings_many(
+    session: Session, infos: Sequence[OutletInfo], start: datetime, end: datetime
+) -> dict[int, Readings]:
+    """:func:`readings` of several outlets in one read per reading period."""
+    out: dict[int, Readings] = {}
+    for period in sorted({READING_PERIOD.get(i.kind, "minute") for i in infos}):
+        some = [i for i in infos if READING_PERIOD.get(i.kind, "minute") == period]
+        cols = reader.columns(session, [mn for i in some for mn in i.mns], period, start, end)
+        for info in some:
+            out[info.id] = _readings(info, cols.only(info.mns))
+    return out
+
+
+def _readings(info: OutletInfo, cols: reader.ReadingColumns) -> Readings:
     codes = tuple(sorted({*info.pollutant_mn, *cols.pollutants}))
     remap = np.array([codes.index(c) for c in cols.pollutants], dtype=np.int64)
     series = remap[cols.pollutant] if len(cols) else np.zeros(0, dtype=np.int64)
     return Readings(codes, series, cols.times_s, cols.values, cols.flags)
 
 
+def delete_figures(session: Session, windows: Sequence[tuple[int, datetime, datetime]]) -> None:
+    """Hourly and daily results and indicator counts of these (outlet, [start, end)) windows."""
+    r, ic = ReviewResult, IndicatorCount
+    by_window: dict[tuple[datetime, datetime], list[int]] = {}
+    for oid, start, end in windows:
+        by_window.setdefault((start, end), []).append(oid)
+    for (start, end), ids in by_window.items():
+        session.execute(
+            delete(r).where(
+                r.outlet_id.in_(ids),
+                r.period.in_(("hour", "day")),
+                r.period_start >= start,
+                r.period_start < end,
+            )
+        )
+        first, last = to_cst(start).date(), to_cst(end).date()
+        session.execute(delete(ic).where(ic.outlet_id.in_(ids), ic.day >= first, ic.day < last))
+
+
 def touched_days(
     session: Session, info: OutletInfo, received_after: datetime | None
 ) -> tuple[datetime | None, set[date]]:
     """CST days with readings received after the watermark, and the newest receive time."""
-    from huanjian.core.time import to_cst
-
     r = IngestReading
     period = READING_PERIOD.get(info.kind, "minute")
     stmt = select(r.data_time, r.received_at).where(r.mn.in_(info.mns), r.period == period)

@@ -10,6 +10,7 @@ The comparison is refreshed whenever the hour is reviewed again.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -89,6 +90,23 @@ def refresh(session: Session, outlet_id: int, start: datetime, end: datetime) ->
     ).all()
     for row in rows:
         compare(session, row, tol)
+
+
+def refresh_many(session: Session, windows: Sequence[tuple[int, datetime, datetime]]) -> None:
+    """:func:`refresh` for several (outlet, [start, end)) windows: one query for all."""
+    if not windows:
+        return
+    s = SelfMonitoringResult
+    lo, hi = min(w[1] for w in windows), max(w[2] for w in windows)
+    span = {oid: (a, b) for oid, a, b in windows}
+    rows = session.scalars(
+        select(s).where(s.outlet_id.in_(list(span)), s.sampled_at >= lo, s.sampled_at < hi)
+    ).all()
+    tol = Tolerance.load() if rows else None
+    for row in rows:
+        a, b = span[row.outlet_id]
+        if tol is not None and a <= row.sampled_at < b:
+            compare(session, row, tol)
 
 
 def import_file(tx: Tx, principal: Principal, data: bytes, filename: str) -> ImportReport:
