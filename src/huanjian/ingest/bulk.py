@@ -93,6 +93,8 @@ class BulkWriter:
         """JSONType: SQL NULL for None on PostgreSQL, the JSON text ``null`` on SQLite."""
         if value is None:
             return None if self.postgres else "null"
+        if not value and isinstance(value, list | dict):  # most marks and extras: skip the encoder
+            return "[]" if isinstance(value, list) else "{}"
         return _json_dumps(value)
 
     def flag(self, value: bool) -> Any:

@@ -37,7 +37,7 @@ I64 = npt.NDArray[np.int64]
 F64 = npt.NDArray[np.float64]
 U8 = npt.NDArray[np.uint8]
 
-__all__ = ["ReadingColumns", "columns"]
+__all__ = ["ReadingColumns", "columns", "concat"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +59,23 @@ class ReadingColumns:
     def __len__(self) -> int:
         return int(self.times_s.shape[0])
 
-    def only(self, mns: Sequence[str]) -> ReadingColumns:
-        """The rows of these loggers (same ``mns`` and ``pollutants`` tuples)."""
-        wanted = [i for i, m in enumerate(self.mns) if m in set(mns)]
-        if len(wanted) == len(self.mns):
-            return self
-        keep = np.isin(self.mn, np.array(wanted, dtype=np.int64))
-        return ReadingColumns(
-            self.mns,
-            self.pollutants,
-            self.mn[keep],
-            self.pollutant[keep],
-            self.times_s[keep],
-            self.values[keep],
-            self.flags[keep],
-        )
+    def by_mn(self) -> dict[str, ReadingColumns]:
+        """The rows of each logger (same ``mns`` and ``pollutants`` tuples), split in one sort."""
+        order = np.argsort(self.mn, kind="stable")
+        cuts = np.searchsorted(self.mn[order], np.arange(len(self.mns) + 1))
+        out = {}
+        for i, mn in enumerate(self.mns):
+            take = order[cuts[i] : cuts[i + 1]]
+            out[mn] = ReadingColumns(
+                self.mns,
+                self.pollutants,
+                self.mn[take],
+                self.pollutant[take],
+                self.times_s[take],
+                self.values[take],
+                self.flags[take],
+            )
+        return out
 
     def of(self, mn: str) -> ReadingColumns:
         """The rows of one logger (same ``pollutants`` tuple)."""
@@ -139,7 +141,7 @@ def columns(
     parts = [_from_groups(got.groups)] if got.groups else []
     for some, a, b in got.unpacked:
         parts.append(_rows(session, postgres, some, period, a, b, None))
-    return _concat(parts)
+    return concat(parts)
 
 
 def _rows(
@@ -181,7 +183,7 @@ def _from_groups(groups: Sequence[Group]) -> ReadingColumns:
     )
 
 
-def _concat(parts: Sequence[ReadingColumns]) -> ReadingColumns:
+def concat(parts: Sequence[ReadingColumns]) -> ReadingColumns:
     """One set of columns from several (names merged and re-indexed)."""
     parts = [p for p in parts if len(p)]
     if not parts:

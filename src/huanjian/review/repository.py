@@ -165,8 +165,10 @@ def readings_many(
     for period in sorted({READING_PERIOD.get(i.kind, "minute") for i in infos}):
         some = [i for i in infos if READING_PERIOD.get(i.kind, "minute") == period]
         cols = reader.columns(session, [mn for i in some for mn in i.mns], period, start, end)
+        parts = cols.by_mn()
         for info in some:
-            out[info.id] = _readings(info, cols.only(info.mns))
+            mine = [parts[mn] for mn in info.mns if mn in parts]
+            out[info.id] = _readings(info, mine[0] if len(mine) == 1 else reader.concat(mine))
     return out
 
 
