@@ -340,3 +340,65 @@ def test_self_monitoring_disagreement(tx: Tx, world: dict[str, object]) -> None:
     assert agree.automatic_value == pytest.approx(24.0) and agree.disagrees is False
     assert disagree.automatic_value == pytest.approx(24.0) and disagree.disagrees is True
     assert math.isclose(disagree.tolerance or 0, 18.0)  # max(1, 0.3 × 60)
+
+
+def test_a_run_over_several_outlets_keeps_each_outlets_figures_apart(tx: Tx) -> None:
+    """``review run`` reviews outlets in slices (lookups, readings and writes batched): each
+    outlet keeps its own readings, limits and events, also when one outlet's stored event
+    reaches into the day before and its window widens, and from day packs as from rows."""
+    from sqlalchemy.orm import Session
+
+    from huanjian.ingest import packs
+
+    seed_people(tx)
+    a = make_air_outlet(tx, 101, "31011500000001A0000002F1")  # limit 35
+    b = make_air_outlet(tx, 102, "31011500000001A0000003F1", jurisdiction="310112102", so2_limit="25")
+    before = T0 - timedelta(days=1)
+    # A: high from 22:00 the day before to 02:00 (one event across the CST midnight) and 10–12.
+    write_minutes(tx, "31011500000001A0000002F1", before, day_profile(high_hours=(22, 23)))
+    write_minutes(tx, "31011500000001A0000002F1", T0, day_profile(high_hours=(0, 1, 10, 11, 12)))
+    # B: 20 the day before, 30 all day (above its own limit of 25 after correction, not A's 35).
+    write_minutes(tx, "31011500000001A0000003F1", before, day_profile())
+    write_minutes(tx, "31011500000001A0000003F1", T0, day_profile(so2=30.0))
+
+    def snapshot(session: Session) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+        r, e = ReviewResult, ExceedanceEvent
+        results = session.execute(
+            select(
+                r.outlet_id,
+                r.pollutant,
+                r.period,
+                r.period_start,
+                r.value,
+                r.corrected,
+                r.valid,
+                r.exceedance,
+            ).order_by(r.outlet_id, r.pollutant, r.period, r.period_start)
+        ).all()
+        events = session.execute(
+            select(e.id, e.outlet_id, e.start_at, e.end_at, e.periods, e.withdrawn_at).order_by(e.id)
+        ).all()
+        return [tuple(x) for x in results], [tuple(x) for x in events]
+
+    service.run(tx, Principal.system(), DAY - timedelta(days=1), DAY)
+    hours_a, hours_b = _hours(tx, a), _hours(tx, b)
+    assert hours_a[0].value == pytest.approx(50.0) and hours_b[0].value == pytest.approx(30.0)
+    assert hours_a[3].limit_value == 35 and hours_b[3].limit_value == 25
+    assert not hours_a[3].exceedance and hours_b[3].exceedance  # 30 × 1.2 = 36 > 25; 20 × 1.2 < 35
+    spans = sorted((ev.start_at, ev.end_at) for ev in _events(tx, a))
+    assert spans == [(T0 - 2 * H, T0 + 2 * H), (T0 + 10 * H, T0 + 13 * H)]
+    assert [(ev.start_at, ev.end_at) for ev in _events(tx, b)] == [(T0, T0 + 24 * H)]
+    first = snapshot(tx.session)
+
+    # Only the second day again: A's window widens to its event's first day (A alone), B's
+    # event lies within the day (B with the slice).
+    report = service.run(tx, Principal.system(), DAY, DAY)
+    assert report.outlets == 2 and report.days == 3
+    assert snapshot(tx.session) == first  # the same figures and events, none withdrawn or duplicated
+
+    # From day packs: the same figures.
+    packs.pack(tx.session, now=T0 + timedelta(days=3))
+    service.run(tx, Principal.system(), DAY - timedelta(days=1), DAY)
+    again = snapshot(tx.session)
+    assert again[1] == first[1]
+    assert [x[:3] + x[4:] for x in again[0]] == [x[:3] + x[4:] for x in first[0]]

@@ -36,7 +36,7 @@ from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.review import qa, selfmon
 from huanjian.review import repository as repo
-from huanjian.review.compute import OutletInput, OutletReview, review_outlet
+from huanjian.review.compute import LimitSpec, OutletInput, OutletReview, review_outlet
 from huanjian.review.engine._arrays import DAY_S, cst_midnight_s, to_datetime
 from huanjian.review.engine.validity import Periods, monthly
 from huanjian.review.models import (
@@ -85,12 +85,17 @@ def compute(
     *,
     as_of: datetime | None = None,
     readings: repo.Readings | None = None,
+    layer_rows: Sequence[ReviewLayer] | None = None,
+    limits: tuple[LimitSpec, ...] | None = None,
 ) -> tuple[OutletReview, repo.Readings]:
+    """The engine over whole CST days of one outlet; ``readings``, ``layer_rows`` and
+    ``limits`` when the caller has read them already for several outlets at once."""
     start = cst_day_start(start_day)
     end = start + timedelta(days=days)
     if readings is None:
         readings = repo.readings(session, info, start, end, received_before=as_of)
-    layer_rows = repo.layers(session, info.id, start, end, as_of=as_of)
+    if layer_rows is None:
+        layer_rows = repo.layers(session, info.id, start, end, as_of=as_of)
     inp = OutletInput(
         medium=info.kind,
         pollutants=readings.pollutants,
@@ -100,7 +105,7 @@ def compute(
         times_s=readings.times_s,
         values=readings.values,
         flags=readings.flags,
-        limits=repo.limits(session, info.id, start_day),
+        limits=repo.limits(session, info.id, start_day) if limits is None else limits,
         layers=repo.layer_specs(layer_rows),
     )
     return review_outlet(inp), readings
@@ -196,13 +201,26 @@ def _expand_for_events(session: Session, outlet_id: int, start_day: date, end_da
 
 
 def _merge_events(
-    tx: Tx, info: repo.OutletInfo, rv: OutletReview, start: datetime, end: datetime, now: datetime
+    tx: Tx,
+    info: repo.OutletInfo,
+    rv: OutletReview,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    *,
+    has_events: bool = True,
 ) -> dict[str, int]:
+    """Create, update and withdraw the outlet's events of [start, end) (``has_events``
+    false: the caller knows none is stored there, and the query is skipped)."""
     e = ExceedanceEvent
-    stored = list(
-        tx.session.scalars(
-            select(e).where(
-                e.outlet_id == info.id, e.withdrawn_at.is_(None), e.start_at < end, e.end_at > start
+    stored = (
+        []
+        if not has_events
+        else list(
+            tx.session.scalars(
+                select(e).where(
+                    e.outlet_id == info.id, e.withdrawn_at.is_(None), e.start_at < end, e.end_at > start
+                )
             )
         )
     )
@@ -462,6 +480,16 @@ class _Sink:
         self.windows, self.results, self.indicators = [], [], []
 
 
+@dataclass(frozen=True, slots=True)
+class _Prefetched:
+    """What :func:`compute` needs of a slice of outlets, read in one query each."""
+
+    readings: dict[int, repo.Readings]
+    layers: dict[int, list[ReviewLayer]]
+    limits: dict[int, tuple[LimitSpec, ...]]
+    evented: set[int]  # outlets with stored events there (the others skip the events query)
+
+
 def recompute_many(
     tx: Tx, outlet_ids: Sequence[int], start_day: date, end_day: date, *, now: datetime | None = None
 ) -> RunReport:
@@ -475,16 +503,29 @@ def recompute_many(
     if end_day < start_day:
         return report
     infos = repo.outlets(session, Scope(everything=True), outlet_ids, with_loggers=False)
-    windows = {info.id: _expand_for_events(session, info.id, start_day, end_day) for info in infos}
+    ids = [i.id for i in infos]
+    evented = repo.with_events(
+        session, ids, cst_day_start(start_day), cst_day_start(end_day + timedelta(days=1))
+    )
+    windows = {
+        i.id: _expand_for_events(session, i.id, start_day, end_day)
+        if i.id in evented
+        else (start_day, end_day)
+        for i in infos
+    }
     common = [info for info in infos if windows[info.id] == (start_day, end_day)]
     sink = _Sink([], [], [])
     months: dict[int, set[date]] = {}
     for day, n in day_slices(start_day, end_day, SLICE_DAYS):
-        prefetched = repo.readings_many(
-            session, common, cst_day_start(day), cst_day_start(day) + timedelta(days=n)
+        start, end = cst_day_start(day), cst_day_start(day) + timedelta(days=n)
+        pre = _Prefetched(
+            repo.readings_many(session, common, start, end),
+            repo.layers_many(session, [i.id for i in common], start, end),
+            repo.limits_many(session, [i.id for i in common], day),
+            evented,
         )
         for info in common:
-            _slice(tx, info, day, n, prefetched[info.id], sink, report, now)
+            _slice(tx, info, day, n, pre, sink, report, now)
         sink.flush(session)
     for info in infos:
         if windows[info.id] != (start_day, end_day):
@@ -524,12 +565,18 @@ def _slice(
     info: repo.OutletInfo,
     day: date,
     n: int,
-    readings: repo.Readings | None,
+    pre: _Prefetched | None,
     sink: _Sink,
     report: RunReport,
     now: datetime,
 ) -> None:
-    rv, readings = compute(tx.session, info, day, n, readings=readings)
+    if pre is None:
+        rv, readings = compute(tx.session, info, day, n)
+    else:
+        rv, readings = compute(
+            tx.session, info, day, n, readings=pre.readings[info.id], layer_rows=pre.layers[info.id],
+            limits=pre.limits[info.id],
+        )  # fmt: skip
     start, end = cst_day_start(day), cst_day_start(day) + timedelta(days=n)
     step_s = 60 if info.kind == "air" else 3600
     runs = qa.calibration_runs(readings.pollutants, readings.series, readings.times_s, rv.flag_codes, step_s)
@@ -537,7 +584,7 @@ def _slice(
     sink.windows.append((info.id, start, end))
     sink.results += _result_rows(info, rv, now)
     sink.indicators += _indicator_rows(info, rv)
-    counts = _merge_events(tx, info, rv, start, end, now)
+    counts = _merge_events(tx, info, rv, start, end, now, has_events=pre is None or info.id in pre.evented)
     report.events_created += counts["created"]
     report.events_updated += counts["updated"]
     report.events_withdrawn += counts["withdrawn"]
