@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     worker_poll_seconds: float = Field(1.0, description="How often the worker looks for due jobs.")
     job_lease_seconds: int = Field(300, description="A running job not finished within this is retried.")
     log_level: str = Field("INFO", description="Python logging level.")
+    district_outlines: Path | None = Field(
+        None,
+        description="GeoJSON FeatureCollection of district outlines for the off-site home map "
+        "(properties.code or adcode; Polygon or MultiPolygon). "
+        "Empty: approximate cells from district centres.",
+    )
     divisions_dir: Path | None = Field(
         None,
         description="Directory of the administrative-division data (npm package files). "

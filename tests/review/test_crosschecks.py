@@ -9,7 +9,9 @@ for logger values, formula 33 for amounts), not read off the code.
 from __future__ import annotations
 
 import itertools
+import json
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,9 +20,10 @@ from sqlalchemy import func, insert, select
 from huanjian.access.policy import Principal
 from huanjian.audit.models import AuditEntry
 from huanjian.core.tx import Tx
+from huanjian.errors import ValidationError
 from huanjian.ingest.models import IngestReading
 from huanjian.register.models import EmissionAllowance, Permit
-from huanjian.review import amounts, crosscheck, qa, service, views
+from huanjian.review import amounts, crosscheck, districts, qa, service, views
 from huanjian.review import home as home_view
 from huanjian.review import repository as repo
 from huanjian.review.engine.grid import encode_flags
@@ -270,6 +273,51 @@ def test_district_grid_tiles_the_extent_and_each_centre_lies_in_its_own_cell() -
         assert inside(c["cell"], *c["centre"]) and districts.nearest(*c["centre"]) == c["code"]
     # a point in the cell of 浦东 (310115) is nearer to its centre than to any other
     assert districts.nearest(121.75, 31.1) == "310115"
+
+
+def test_district_outlines_from_an_operators_geojson(tmp_path: Path) -> None:
+    """HUANJIAN_DISTRICT_OUTLINES: the map draws the file's outer rings; bad files say what is wrong."""
+    default = districts.outlines(None)
+    assert len(default["cells"]) == 16 and all(len(c["rings"]) == 1 for c in default["cells"])
+    square = [[121.0, 31.0], [121.2, 31.0], [121.2, 31.2], [121.0, 31.2], [121.0, 31.0]]
+    island = [[121.8, 31.5], [121.9, 31.5], [121.9, 31.6], [121.8, 31.5]]
+    hole = [[121.05, 31.05], [121.1, 31.05], [121.1, 31.1], [121.05, 31.05]]
+    good = {
+        "type": "FeatureCollection",
+        "name": "区界 2024",
+        "features": [
+            {"type": "Feature", "properties": {"adcode": 310112},
+             "geometry": {"type": "Polygon", "coordinates": [square, hole]}},
+            {"type": "Feature", "properties": {"code": "310151", "centre": [121.85, 31.55]},
+             "geometry": {"type": "MultiPolygon", "coordinates": [[island], [square]]}},
+        ],
+    }  # fmt: skip
+    path = tmp_path / "districts.geojson"
+    path.write_text(json.dumps(good, ensure_ascii=False), encoding="utf-8")
+    got = districts.outlines(path)
+    assert [c["code"] for c in got["cells"]] == ["310112", "310151"]
+    assert got["cells"][0]["rings"] == [square]  # outer ring only, the hole is not drawn
+    assert got["cells"][0]["centre"] == pytest.approx([121.1, 31.1])
+    assert got["cells"][1]["rings"] == [island, square] and got["cells"][1]["centre"] == [121.85, 31.55]
+    assert got["extent"] == [121.0, 31.0, 121.9, 31.6] and "区界 2024" in got["source"]
+
+    def refused(doc: object, message: str) -> None:
+        bad = tmp_path / "bad.geojson"
+        bad.write_text(doc if isinstance(doc, str) else json.dumps(doc), encoding="utf-8")
+        with pytest.raises(ValidationError, match=message):
+            districts.outlines(bad)
+        bad.unlink()
+
+    refused("{not json", "not a readable JSON file")
+    refused({"type": "Feature"}, "expected a GeoJSON FeatureCollection")
+    feature = good["features"][0]  # type: ignore[index]
+    refused({**good, "features": [{**feature, "properties": {}}]}, "feature 0 has no properties.code")
+    line = {"type": "LineString", "coordinates": square}
+    refused({**good, "features": [{**feature, "geometry": line}]}, r"feature 0 \(310112\) is a 'LineString'")
+    short = {"type": "Polygon", "coordinates": [square[:3]]}
+    refused({**good, "features": [{**feature, "geometry": short}]}, "fewer than 4 positions")
+    with pytest.raises(ValidationError, match="no such file"):
+        districts.outlines(tmp_path / "missing.geojson")
 
 
 def test_water_outlet_amounts_and_logger_day_check(tx: Tx) -> None:

@@ -18,6 +18,7 @@ from huanjian.review import districts as district_grid
 from huanjian.review import repository as repo
 from huanjian.review.models import ExceedanceEvent, ReviewLayer, ReviewResult, SelfMonitoringResult
 from huanjian.review.views import exceedances, indicators
+from huanjian.settings import get_settings
 
 
 def home(tx: Tx, principal: Principal, *, offline_after: timedelta = timedelta(hours=1)) -> dict[str, Any]:
@@ -143,26 +144,25 @@ def districts(tx: Tx, points: list[dict[str, Any]]) -> dict[str, Any]:
     """
     from huanjian.geo.models import Jurisdiction
 
-    grid = district_grid.cells()
-    if not grid:
+    grid = district_grid.outlines(get_settings().district_outlines)
+    if not grid["cells"]:
         return {"extent": None, "cells": []}
     counts: dict[str, int] = defaultdict(int)
     for p in points:
         if p["district"]:
             counts[p["district"]] += 1
+    codes = [c["code"] for c in grid["cells"]]
     names = dict(
         tx.session.execute(
-            select(Jurisdiction.code, Jurisdiction.name).where(
-                Jurisdiction.code.in_([c["code"] for c in grid])
-            )
+            select(Jurisdiction.code, Jurisdiction.name).where(Jurisdiction.code.in_(codes))
         ).all()
     )
-    _, _, meta = district_grid.centres()
     return {
-        "extent": district_grid.extent(),
-        "source": f"{meta['source']} ({meta['confidence']}, {meta['version']})",
+        "extent": grid["extent"],
+        "source": grid["source"],
         "cells": [
-            {**c, "name": names.get(c["code"], c["code"]), "outlets": counts.get(c["code"], 0)} for c in grid
+            {**c, "name": names.get(c["code"], c["code"]), "outlets": counts.get(c["code"], 0)}
+            for c in grid["cells"]
         ],
     }
 
