@@ -19,14 +19,12 @@ reproduced and :func:`explain` names the layer rows that changed it.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import numpy as np
-from sqlalchemy import delete, insert, select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from huanjian.access.policy import Principal, authorize
@@ -34,20 +32,18 @@ from huanjian.core.scope import Scope
 from huanjian.core.time import CST, cst_day_start, day_slices, utcnow
 from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
-from huanjian.review import qa, selfmon
+from huanjian.review import monthly_figures, qa, selfmon
 from huanjian.review import repository as repo
 from huanjian.review.compute import LimitSpec, OutletInput, OutletReview, review_outlet
-from huanjian.review.engine._arrays import DAY_S, cst_midnight_s, to_datetime
-from huanjian.review.engine.validity import Periods, monthly
+from huanjian.review.engine._arrays import to_datetime
 from huanjian.review.models import (
     LEVELS,
     ExceedanceEvent,
     IndicatorCount,
     ReviewLayer,
-    ReviewResult,
     ReviewState,
 )
-from huanjian.review.rules.typed import ValidityRules, select_validity
+from huanjian.review.monthly_figures import as_float, flag_letter
 
 SLICE_DAYS = 31
 #: Outlets reviewed together by :func:`run` (lookups and writes batched per slice).
@@ -111,15 +107,6 @@ def compute(
     return review_outlet(inp), readings
 
 
-def _f(x: Any) -> float | None:
-    v = float(x)
-    return None if math.isnan(v) else v
-
-
-def _flag(code: int) -> str | None:
-    return chr(code) if code else None
-
-
 def _result_rows(info: repo.OutletInfo, rv: OutletReview, now: datetime) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for pol, p in rv.pollutants.items():
@@ -132,14 +119,14 @@ def _result_rows(info: repo.OutletInfo, rv: OutletReview, now: datetime) -> list
                     "pollutant": pol,
                     "period": "hour",
                     "period_start": to_datetime(int(h.start_s[k])),
-                    "value": _f(h.mean[0, k]),
-                    "raw": _f(p.raw_hourly[k]),
-                    "corrected": _f(p.corrected_hourly[k]) if p.corrected_hour_valid[k] else None,
+                    "value": as_float(h.mean[0, k]),
+                    "raw": as_float(p.raw_hourly[k]),
+                    "corrected": as_float(p.corrected_hourly[k]) if p.corrected_hour_valid[k] else None,
                     "valid_count": int(h.count[0, k]),
                     "received": int(h.received[0, k]),
                     "valid": bool(h.valid[0, k]),
-                    "flag": _flag(int(h.flag[0, k])),
-                    "substitute": _f(p.substitute[k]),
+                    "flag": flag_letter(int(h.flag[0, k])),
+                    "substitute": as_float(p.substitute[k]),
                     "substitute_method": p.substitute_method[k],
                     "marks": p.marks[k] + [f"!{f}" for f in p.flags_layer[k]],
                     "excluded": bool(p.excluded[k]),
@@ -159,13 +146,13 @@ def _result_rows(info: repo.OutletInfo, rv: OutletReview, now: datetime) -> list
                     "pollutant": pol,
                     "period": "day",
                     "period_start": to_datetime(int(d.start_s[j])),
-                    "value": _f(d.mean[0, j]),
-                    "raw": _f(p.raw_daily[j]),
-                    "corrected": _f(p.corrected_daily[j]) if p.corrected_day_valid[j] else None,
+                    "value": as_float(d.mean[0, j]),
+                    "raw": as_float(p.raw_daily[j]),
+                    "corrected": as_float(p.corrected_daily[j]) if p.corrected_day_valid[j] else None,
                     "valid_count": int(d.count[0, j]),
                     "received": int(d.received[0, j]),
                     "valid": bool(d.valid[0, j]),
-                    "flag": _flag(int(d.flag[0, j])),
+                    "flag": flag_letter(int(d.flag[0, j])),
                     "substitute": None,
                     "substitute_method": None,
                     "marks": p.day_marks[j],
@@ -339,104 +326,6 @@ def _indicator_rows(info: repo.OutletInfo, rv: OutletReview) -> list[dict[str, A
     return rows
 
 
-def _rules_for_kind(kind: str) -> ValidityRules:
-    return select_validity("air") if kind == "air" else ValidityRules.load("water_cycle")
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
-
-
-def _months(
-    session: Session, infos: Sequence[repo.OutletInfo], months: dict[int, set[date]], now: datetime
-) -> None:
-    """Rebuild monthly figures of the months from the stored daily figures (engine ``monthly``);
-    one read, one delete per month and one write for all the outlets."""
-    pairs = sorted((oid, m) for oid, ms in months.items() for m in ms)
-    if not pairs:
-        return
-    kinds = {i.id: i.kind for i in infos}
-    r = ReviewResult
-    ids = sorted(months)
-    lo, hi = min(m for _, m in pairs), max(_next_month(m) for _, m in pairs)
-    by_key: dict[tuple[int, date], list[Any]] = {}
-    for row in session.execute(
-        select(r.outlet_id, r.pollutant, r.period_start, r.value, r.valid, r.flag, r.corrected).where(
-            r.outlet_id.in_(ids),
-            r.period == "day",
-            r.period_start >= cst_day_start(lo),
-            r.period_start < cst_day_start(hi),
-        )
-    ):
-        local = row[2].astimezone(CST).date()
-        by_key.setdefault((row[0], date(local.year, local.month, 1)), []).append(row[1:])
-    for month in sorted({m for _, m in pairs}):
-        session.execute(
-            delete(r).where(
-                r.outlet_id.in_([oid for oid, m in pairs if m == month]),
-                r.period == "month",
-                r.period_start == cst_day_start(month),
-            )
-        )
-    out: list[dict[str, Any]] = []
-    for oid, month in pairs:
-        rows = by_key.get((oid, month))
-        if rows:
-            out += _month_rows(oid, month, rows, _rules_for_kind(kinds[oid]), now)
-    if out:
-        repo.insert_results(session, out)
-
-
-def _month_rows(
-    oid: int, month: date, rows: list[Any], rules: ValidityRules, now: datetime
-) -> list[dict[str, Any]]:
-    nxt = _next_month(month)
-    n = (nxt - month).days
-    start = cst_day_start(month)
-    pols = sorted({row[0] for row in rows})
-    idx = {p: i for i, p in enumerate(pols)}
-    mean = np.full((len(pols), n), np.nan)
-    corr = np.full((len(pols), n), np.nan)
-    valid = np.zeros((len(pols), n), dtype=np.bool_)
-    flag = np.zeros((len(pols), n), dtype=np.uint8)
-    for pol, ps, value, ok, fl, c in rows:
-        j = (int(ps.timestamp()) - cst_midnight_s(month)) // DAY_S
-        mean[idx[pol], j] = np.nan if value is None else value
-        corr[idx[pol], j] = np.nan if c is None else c
-        valid[idx[pol], j] = ok
-        flag[idx[pol], j] = ord(fl) if fl else 0
-    start_s = cst_midnight_s(month) + DAY_S * np.arange(n, dtype=np.int64)
-    days = Periods(start_s, mean, valid.sum(axis=0)[None].repeat(len(pols), 0).astype(np.int32),
-                   (flag != 0).astype(np.int32), valid, flag, np.ones(n, dtype=np.bool_))  # fmt: skip
-    m = monthly(days, rules)
-    mc = monthly(days, rules, values=corr, valid=valid & np.isfinite(corr))
-    return [
-        {
-            "outlet_id": oid,
-            "pollutant": pol,
-            "period": "month",
-            "period_start": start,
-            "value": _f(m.mean[i, 0]),
-            "raw": None,
-            "corrected": _f(mc.mean[i, 0]) if mc.valid[i, 0] else None,
-            "valid_count": int(m.count[i, 0]),
-            "received": int(m.received[i, 0]),
-            "valid": bool(m.valid[i, 0]),
-            "flag": _flag(int(m.flag[i, 0])),
-            "substitute": None,
-            "substitute_method": None,
-            "marks": [],
-            "excluded": False,
-            "limit_value": None,
-            "lower_limit": None,
-            "exceedance": False,
-            "complete": bool(m.complete[0]),
-            "computed_at": now,
-        }
-        for i, pol in enumerate(pols)
-    ]
-
-
 @dataclass
 class RunReport:
     outlets: int = 0
@@ -538,7 +427,7 @@ def recompute_many(
             date(d.year, d.month, 1) for d in (a + timedelta(days=j) for j in range((b - a).days + 1))
         }
         report.outlets += 1
-    _months(session, infos, months, now)
+    monthly_figures.rebuild(session, {i.id: i.kind for i in infos}, months, now)
     selfmon.refresh_many(
         session,
         [
