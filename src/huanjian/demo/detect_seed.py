@@ -44,7 +44,7 @@ from huanjian.detect.generate import (
     honest_air,
     honest_water,
 )
-from huanjian.detect.model import LoggerData
+from huanjian.detect.model import O2, LoggerData
 from huanjian.hj212 import encode
 from huanjian.ingest.pipeline import Incoming
 from huanjian.review import repository as review_repo
@@ -55,6 +55,8 @@ WATER_NEEDED = ("w01018", "w21003")
 BATCH = 5000
 DECIMALS = 3
 PEER = "demo:history"
+#: Tricks the generator defines against the limit (applied to O2-corrected values here).
+LIMIT_TRICKS = frozenset({"under_limit_piling", "false_flags"})
 
 
 @dataclass
@@ -83,25 +85,37 @@ class HistoryReport:
 
 def _candidates(
     rt: Runtime,
-) -> tuple[list[review_repo.OutletInfo], list[review_repo.OutletInfo], dict[int, dict[str, float]]]:
+) -> tuple[
+    list[review_repo.OutletInfo],
+    list[review_repo.OutletInfo],
+    dict[int, dict[str, float]],
+    dict[int, dict[str, float]],
+]:
+    """Air and water outlets with the limits the generator needs; limits and reference O2."""
     today = utcnow().astimezone(CST).date()
     air, water, limits = [], [], {}
+    refs: dict[int, dict[str, float]] = {}
     with rt.db.unit_of_work() as session:
         for info in review_repo.outlets(session, Scope(everything=True)):
             if not info.mns or _taken(session, info.mns[0]):
                 continue
-            lim = {
-                s.pollutant: float(s.upper)
+            specs = [
+                s
                 for s in review_repo.limits(session, info.id, today)
                 if s.upper is not None and s.period == ("hour" if info.kind == "air" else "day")
-            }
+            ]
+            lim = {s.pollutant: float(s.upper) for s in specs}  # type: ignore[arg-type]
+            if info.kind == "air":
+                refs[info.id] = {
+                    s.pollutant: float(s.reference_o2) for s in specs if s.reference_o2 is not None
+                }
             if info.kind == "air" and all(c in lim for c in AIR_NEEDED):
                 air.append(info)
             elif info.kind == "water" and all(c in lim for c in WATER_NEEDED):
                 water.append(info)
             limits[info.id] = lim
     key = lambda i: i.mns[0]  # noqa: E731 — deterministic order
-    return sorted(air, key=key), sorted(water, key=key), limits
+    return sorted(air, key=key), sorted(water, key=key), limits, refs
 
 
 def _taken(session: Any, mn: str) -> bool:
@@ -120,11 +134,41 @@ def _month(kind: str, seed: int, k: int, m: int) -> tuple[LoggerData, Truth]:
     return gen(seed, k, m, near_limit=True, level=(0.85, 0.98))
 
 
-def _scaled(data: LoggerData, limits: dict[str, float]) -> None:
+def _factor(data: LoggerData, ref: float) -> np.ndarray:
+    """The O2 correction (折算) factor per minute, C × (21 − ref) / (21 − O2), as detection applies it."""
+    o2 = data.values[O2]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(o2 < 19.0, (21.0 - ref) / (21.0 - o2), np.nan)
+
+
+def _scaled(data: LoggerData, limits: dict[str, float], refs: dict[str, float]) -> None:
+    """Values scaled so that what the limit judges — the O2-corrected concentration where the
+    limit has a reference O2, as detection from the store sees it — sits where the generator
+    put it relative to its own limit."""
     for code, gen_limit in list(data.limits.items()):
         if code in limits and code in data.values and gen_limit > 0:
-            data.values[code] = data.values[code] * (limits[code] / gen_limit)
+            f = float(np.nanmean(_factor(data, refs[code]))) if code in refs and O2 in data.values else 1.0
+            data.values[code] = data.values[code] * (limits[code] / f / gen_limit)
             data.limits[code] = limits[code]
+            if code in refs and O2 in data.values:
+                data.reference_o2[code] = refs[code]
+
+
+def _apply_judged(
+    rng: np.random.Generator, data: LoggerData, truth: Truth, trick: str, peer: LoggerData | None
+) -> Episode:
+    """The trick applied to the values as the limit judges them (O2-corrected), for the tricks
+    defined against the limit: piling just under it and flagging its exceedances invalid.
+    A fraudster aims at the corrected figure, which is what the bureau compares."""
+    if trick not in LIMIT_TRICKS or not data.reference_o2:
+        return apply_trick(rng, data, truth, trick, "strong", peer)
+    factors = {code: _factor(data, ref) for code, ref in data.reference_o2.items()}
+    for code, f in factors.items():
+        data.values[code] = data.values[code] * f
+    episode = apply_trick(rng, data, truth, trick, "strong", peer)
+    for code, f in factors.items():
+        data.values[code] = data.values[code] / f
+    return episode
 
 
 def _concat(parts: list[LoggerData], minutes: int, start: datetime, mn: str) -> LoggerData:
@@ -141,13 +185,14 @@ def _concat(parts: list[LoggerData], minutes: int, start: datetime, mn: str) -> 
         values=values,
         flags=flags,
         limits=dict(last.limits),
+        reference_o2=dict(last.reference_o2),
         outlet_code=last.outlet_code,
     )
 
 
 def plan(rt: Runtime, days: int, seed: int = SEED) -> list[Planned]:
     """Which outlets get which trick, and their minute data (in memory)."""
-    air, water, limits = _candidates(rt)
+    air, water, limits, refs = _candidates(rt)
     if len(air) < len(AIR_TRICKS) + 1 or len(water) < 2:
         raise RuntimeError("the demo register has too few outlets with limits for the detection demo")
     end = datetime.combine(utcnow().astimezone(CST).date(), datetime.min.time(), tzinfo=CST)
@@ -164,7 +209,7 @@ def plan(rt: Runtime, days: int, seed: int = SEED) -> list[Planned]:
         parts = [_month(info.kind, seed, k, m) for m in range(months)]
         for d, _ in parts:
             d.mn = info.mns[0]
-            _scaled(d, limits.get(info.id, {}))
+            _scaled(d, limits.get(info.id, {}), refs.get(info.id, {}))
         months_of.append(parts)
     honest = {info.kind: months_of[k][-1][0] for k, (info, trick) in enumerate(chosen) if trick is None}
     rng = np.random.default_rng([seed, 7])
@@ -174,7 +219,7 @@ def plan(rt: Runtime, days: int, seed: int = SEED) -> list[Planned]:
         if trick:
             last, truth = parts[-1]
             peer = honest[info.kind] if trick == "borrowed_data" else None
-            episode = apply_trick(rng, last, truth, trick, "strong", peer)
+            episode = _apply_judged(rng, last, truth, trick, peer)
         data = _concat([d for d, _ in parts], days * 1440, start, info.mns[0])
         data.outlet_code = info.outlet_code
         out.append(Planned(info, info.mns[0], data, trick, episode))
@@ -265,13 +310,13 @@ def inject(
             store.write(batch, now)
             report.frames += len(batch)
             done += len(batch)
+    ctx = ActionContext.system("demo", "demo")
+    with rt.tx(ctx) as tx:  # the settled days into day packs, as the hourly ingest.pack job would
+        ingest_service.pack_days(tx)
     report.seconds_write = time.perf_counter() - t0
     t1 = time.perf_counter()
     start = planned[0].data.start.date()
     end = (planned[0].data.start + timedelta(days=days - 1)).date()
-    ctx = ActionContext.system("demo", "demo")
-    with rt.tx(ctx) as tx:  # the settled days into day packs, as the hourly ingest.pack job would
-        ingest_service.pack_days(tx)
     with rt.tx(ctx) as tx:
         detect.run(tx, Principal.system(), start, end)
         rows = detect.search(
