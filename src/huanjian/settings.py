@@ -106,6 +106,10 @@ class Settings(BaseSettings):
     gateway_set_clock_on_connect: bool = Field(
         False, description="Queue a 1012 set-time for a logger when it connects (HJ 212-2017 §6.7)."
     )
+    gateway_gc_threshold: int = Field(
+        50000,
+        description="Python's young-generation GC threshold while the gateway runs (0: Python's default).",
+    )
     ingest_batch_size: int = Field(1000, description="Frames written per ingest transaction at most.")
     ingest_future_seconds: int = Field(
         600, description="DataTime more than this ahead of the receive time is flagged `future`."

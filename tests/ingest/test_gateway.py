@@ -208,3 +208,14 @@ async def test_connection_limit(database: Database) -> None:
 
 def test_incoming_type_is_what_the_store_takes() -> None:
     assert Incoming(b"x", "p", datetime.now().astimezone()).source == "gateway"
+
+
+async def test_gc_threshold_is_raised_while_running_and_restored(database: Database) -> None:
+    import gc
+
+    before = gc.get_threshold()
+    async with running(_store(database), gc_threshold=12345) as gw:
+        assert gc.get_threshold() == (12345, *before[1:]) and gw.config.gc_threshold == 12345
+    assert gc.get_threshold() == before
+    async with running(_store(database), gc_threshold=0):
+        assert gc.get_threshold() == before  # 0: Python's own
