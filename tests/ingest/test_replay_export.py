@@ -137,6 +137,27 @@ def test_cli_ingest_and_export(fresh_db_url: str, tmp_path: Path, monkeypatch: p
         )  # fmt: skip
         lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
         assert len(lines) == 2 and all(x["conflict"] is False for x in lines)
+        # Day packs: the first sweep starts at the first day with minute data, 62 days a call.
+        r = runner.invoke(app, ["readings", "pack"])
+        assert r.exit_code == 0, r.output
+        assert "swept 62 days (2024-03-01..2024-05-01)" in " ".join(r.output.split())
+        r = runner.invoke(
+            app,
+            [
+                "readings",
+                "pack",
+                "--max-days",
+                "1",
+                "--repack-from",
+                "2024-03-01",
+                "--repack-to",
+                "2024-03-02",
+            ],
+        )
+        assert r.exit_code == 0, r.output
+        assert "repacked 2 logger-days" in " ".join(r.output.split())  # the two packed days again
+        r = runner.invoke(app, ["readings", "pack", "--repack-from", "2024-03-32"])
+        assert r.exit_code != 0 and "--repack-from: '2024-03-32' is not a date" in r.output
     finally:
         reset_runtime()
         reset_settings_cache()

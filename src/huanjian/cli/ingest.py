@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 import time
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -187,12 +187,25 @@ def purge_raw(
 @handle_errors
 def pack(
     max_days: int = typer.Option(MAX_DAYS, "--max-days", min=1, help="Sweep at most this many days."),
+    repack_from: str | None = typer.Option(
+        None, "--repack-from", help="Also rebuild packed days from this CST day (YYYY-MM-DD)…"
+    ),
+    repack_to: str | None = typer.Option(None, "--repack-to", help="…to this one (default: --repack-from)."),
 ) -> None:
-    """Pack settled days of minute readings into day packs; repack days with late data."""
+    """Pack settled days of minute readings into day packs; repack days with late data.
+
+    --repack-from/--repack-to rebuild days whose readings changed outside the gateway and
+    `huanjian ingest` (restored or imported directly into the database)."""
     rt = runtime()
     _, ctx = operator()
+    repack = None
+    if repack_from is not None or repack_to is not None:
+        repack = (
+            _day(repack_from or repack_to, "--repack-from"),
+            _day(repack_to or repack_from, "--repack-to"),
+        )
     with rt.tx(ctx) as tx:
-        report = service.pack_days(tx, max_days=max_days)
+        report = service.pack_days(tx, max_days=max_days, repack=repack)
     swept = report.swept_days
     console.print(
         f"swept {len(swept)} days"
@@ -201,6 +214,13 @@ def pack(
         + (f"; packed through {report.through}" if report.through else "; no minute readings yet"),
         highlight=False,
     )
+
+
+def _day(text: str | None, option: str) -> date:
+    try:
+        return date.fromisoformat(str(text))
+    except ValueError:
+        raise ValidationError(f"{option}: {text!r} is not a date (YYYY-MM-DD)", field=option) from None
 
 
 @simulate_app.command("loggers")

@@ -100,6 +100,17 @@ def mark_stale(bulk: BulkWriter, keys: set[Key], now: datetime) -> None:
     )
 
 
+def mark_range_stale(bulk: BulkWriter, first: date, last: date, now: datetime) -> int:
+    """Every packed logger-day in ``first``..``last`` stale (readings changed outside the
+    store, e.g. restored or imported directly); returns how many were marked."""
+    return bulk.execute(
+        "INSERT INTO ingest_pack_stale (mn, period, day, marked_at) "
+        "SELECT DISTINCT mn, period, day, %s FROM ingest_pack WHERE day >= %s AND day <= %s "
+        "ON CONFLICT DO NOTHING",
+        (bulk.dt(now), _d(bulk, first), _d(bulk, last)),
+    )
+
+
 # --------------------------------------------------------------------------- building
 
 

@@ -6,7 +6,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from huanjian.core.tx import Tx
 from huanjian.errors import NotFound, ValidationError
 from huanjian.hj212 import FrameSplitter
 from huanjian.ingest import packs, repository
+from huanjian.ingest.bulk import BulkWriter
 from huanjian.ingest.models import IngestLogger
 from huanjian.ingest.pipeline import Incoming, Prepared, Rules
 from huanjian.ingest.store import IngestStore
@@ -257,8 +258,24 @@ def purge_raw(tx: Tx, before: datetime) -> int:
     return n
 
 
-def pack_days(tx: Tx, *, now: datetime | None = None, max_days: int = packs.MAX_DAYS) -> packs.PackReport:
-    """Pack settled days of readings into day packs (ADR 0007); audited, idempotent."""
-    report = packs.pack(tx.session, now=now or utcnow(), max_days=max_days)
-    tx.audit("ingest.pack", "ingest_pack", "days", after=report.as_dict())
+def pack_days(
+    tx: Tx,
+    *,
+    now: datetime | None = None,
+    max_days: int = packs.MAX_DAYS,
+    repack: tuple[date, date] | None = None,
+) -> packs.PackReport:
+    """Pack settled days of readings into day packs (ADR 0007); audited, idempotent.
+
+    ``repack`` (first, last CST day): rebuild the packs of those days too, for readings
+    changed outside the ingest store (restored or imported directly into the database)."""
+    now = now or utcnow()
+    marked = 0
+    if repack is not None:
+        if repack[1] < repack[0]:
+            raise ValidationError(f"repack: {repack[1]} is before {repack[0]}", field="repack")
+        bulk = BulkWriter(tx.session, postgres=tx.session.get_bind().dialect.name == "postgresql")
+        marked = packs.mark_range_stale(bulk, repack[0], repack[1], now)
+    report = packs.pack(tx.session, now=now, max_days=max_days)
+    tx.audit("ingest.pack", "ingest_pack", "days", after={**report.as_dict(), "marked_for_repack": marked})
     return report
