@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from huanjian.core.db import Database
 from huanjian.core.scope import Scope
+from huanjian.core.tx import Tx
 from huanjian.ingest import packs, reader, repository
 from huanjian.ingest.models import IngestPack, IngestPackStale, IngestPackSweep, IngestReading
 from huanjian.ingest.pipeline import Rules
@@ -159,3 +160,20 @@ def test_pack_records_flags_and_missing_values(store: IngestStore, db: Database)
         assert [(r[1], r[4]) for r in rows] == [("a19001", ""), ("a21026", "D")]
         assert rows[0][3] == 7.5 and rows[1][3] != rows[1][3]  # rtd when no avg; NaN without either
         assert _count(s, IngestPack) == 2
+
+
+def test_the_hourly_job_packs_and_is_audited(tx: Tx) -> None:
+    from huanjian.audit.models import AuditEntry
+    from huanjian.ingest import jobs  # registers ingest.pack
+    from huanjian.jobs.registry import HANDLERS, SCHEDULES
+
+    assert any(s.kind == "ingest.pack" and s.every == timedelta(hours=1) for s in SCHEDULES)
+    tx.session.execute(insert(IngestReading), _rows())
+    result = HANDLERS["ingest.pack"](tx, {"max_days": 400})
+    assert (
+        result["packs"] == 12
+        and result["first_swept"] == "2026-03-01"
+        and jobs.pack is HANDLERS["ingest.pack"]
+    )
+    entry = tx.session.scalars(select(AuditEntry).where(AuditEntry.action == "ingest.pack")).one()
+    assert entry.after is not None and entry.after["packs"] == 12 and entry.after["marked_for_repack"] == 0
