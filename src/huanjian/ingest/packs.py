@@ -29,7 +29,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -37,7 +37,7 @@ import numpy.typing as npt
 from sqlalchemy.orm import Session
 
 from huanjian.core.time import CST, cst_day_start
-from huanjian.ingest.bulk import BulkWriter, sqlite_datetime
+from huanjian.ingest.bulk import BulkWriter, parse_sqlite_datetime, sqlite_datetime
 
 #: Periods that are packed (water's hourly data are 24 rows a day: not worth it).
 PERIODS = frozenset({"minute"})
@@ -193,10 +193,7 @@ def _first_day(bulk: BulkWriter, period: str) -> date | None:
     rows = bulk.query("SELECT min(data_time) FROM ingest_reading WHERE period = %s", (period,))
     if not rows or rows[0][0] is None:
         return None
-    first = rows[0][0]
-    if not isinstance(first, datetime):
-        first = datetime.fromisoformat(str(first)).replace(tzinfo=UTC)
-    return cst_day(first)
+    return cst_day(parse_sqlite_datetime(rows[0][0]))
 
 
 def _stale(bulk: BulkWriter, period: str, through: date) -> dict[date, list[str]]:
@@ -210,19 +207,26 @@ def _stale(bulk: BulkWriter, period: str, through: date) -> dict[date, list[str]
     return out
 
 
+#: The reader's projection of a reading (value, flag code), shared by the reader's row
+#: queries (:mod:`huanjian.ingest.reader`) and the pack builders here, so that a pack holds
+#: exactly what reading the rows gives.
+VALUE_PG = "coalesce(avg, rtd, 'NaN'::float8)"
+FLAG_CODE_PG = "least(coalesce(ascii(upper(left(flag, 1))), 0), 255)"
+EPOCH_SQLITE = "CAST(strftime('%s', data_time) AS INTEGER)"  # the stored text is naive UTC
+VALUE_SQLITE = "coalesce(avg, rtd)"
+FLAG_CODE_SQLITE = "min(coalesce(unicode(upper(substr(flag, 1, 1))), 0), 255)"
+
 _PG_BUILD = (
-    "INSERT INTO ingest_pack (mn, period, day, pollutant, readings, times, vals, flags, built_at) "
+    "INSERT INTO ingest_pack (mn, period, day, pollutant, readings, times, vals, flags, built_at) "  # noqa: S608 - constants only
     "SELECT mn, period, %s, pollutant, count(*), "
     "string_agg(int4send((date_part('epoch', data_time) - %s)::int4), ''::bytea ORDER BY data_time), "
-    "string_agg(float8send(coalesce(avg, rtd, 'NaN'::float8)), ''::bytea ORDER BY data_time), "
-    "string_agg(set_byte('\\x00'::bytea, 0, least(coalesce(ascii(upper(left(flag, 1))), 0), 255)), "
-    "''::bytea ORDER BY data_time), %s "
+    f"string_agg(float8send({VALUE_PG}), ''::bytea ORDER BY data_time), "
+    f"string_agg(set_byte('\\x00'::bytea, 0, {FLAG_CODE_PG}), ''::bytea ORDER BY data_time), %s "
     "FROM ingest_reading WHERE period = %s AND current AND data_time >= %s AND data_time < %s{mns} "
     "GROUP BY mn, period, pollutant"
 )
 _SQLITE_ROWS = (
-    "SELECT mn, pollutant, CAST(strftime('%s', data_time) AS INTEGER), coalesce(avg, rtd), "
-    "min(coalesce(unicode(upper(substr(flag, 1, 1))), 0), 255) FROM ingest_reading "
+    f"SELECT mn, pollutant, {EPOCH_SQLITE}, {VALUE_SQLITE}, {FLAG_CODE_SQLITE} FROM ingest_reading "  # noqa: S608 - constants only
     "WHERE period = ? AND current = 1 AND data_time >= ? AND data_time < ?{mns} "
     "ORDER BY mn, pollutant, data_time"
 )

@@ -101,16 +101,15 @@ def _empty(pollutants: tuple[str, ...] = ()) -> ReadingColumns:
 # One row per logger and pollutant with its readings as arrays, sent in binary: ~4x less
 # client time than COPY … TO STDOUT, which hands psycopg one message per reading.
 _PG = (
-    "SELECT mn, pollutant, array_agg(date_part('epoch', data_time)::bigint), "
-    "array_agg(coalesce(avg, rtd, 'NaN'::float8)), "
-    "array_agg(least(coalesce(ascii(upper(left(flag, 1))), 0), 255)::int2) FROM ingest_reading "
+    "SELECT mn, pollutant, array_agg(date_part('epoch', data_time)::bigint), "  # noqa: S608 - constants only
+    f"array_agg({packs.VALUE_PG}), array_agg({packs.FLAG_CODE_PG}::int2) FROM ingest_reading "
     "WHERE mn = ANY(%s) AND period = %s AND current AND data_time >= %s AND data_time < %s{extra} "
     "GROUP BY mn, pollutant"
 )
 # strftime('%s') on the stored text (naive UTC, see huanjian.ingest.bulk.sqlite_datetime).
 _SQLITE = (
-    "SELECT mn, pollutant, CAST(strftime('%s', data_time) AS INTEGER), coalesce(avg, rtd), "
-    "min(coalesce(unicode(upper(substr(flag, 1, 1))), 0), 255) FROM ingest_reading "
+    f"SELECT mn, pollutant, {packs.EPOCH_SQLITE}, {packs.VALUE_SQLITE}, {packs.FLAG_CODE_SQLITE} "  # noqa: S608 - constants only
+    "FROM ingest_reading "
     "WHERE mn IN ({marks}) AND period = ? AND current = 1 AND data_time >= ? AND data_time < ?{extra}"
 )
 

@@ -167,8 +167,7 @@ def readings_many(
         cols = reader.columns(session, [mn for i in some for mn in i.mns], period, start, end)
         parts = cols.by_mn()
         for info in some:
-            mine = [parts[mn] for mn in info.mns if mn in parts]
-            out[info.id] = _readings(info, mine[0] if len(mine) == 1 else reader.concat(mine))
+            out[info.id] = _readings(info, reader.concat([parts[mn] for mn in info.mns if mn in parts]))
     return out
 
 
