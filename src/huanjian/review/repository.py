@@ -271,42 +271,48 @@ def layers(
     as_of: datetime | None = None,
     kinds: Sequence[str] | None = None,
 ) -> Sequence[ReviewLayer]:
-    t = ReviewLayer
-    stmt = select(t).where(t.outlet_id == outlet_id, t.start_at < end, t.end_at > start, in_force(as_of))
-    if kinds is not None:
-        stmt = stmt.where(t.kind.in_(list(kinds)))
-    return session.scalars(stmt.order_by(t.effective_from, t.id)).all()
+    return layers_many(session, [outlet_id], start, end, as_of=as_of, kinds=kinds)[outlet_id]
 
 
 def layers_many(
-    session: Session, outlet_ids: Sequence[int], start: datetime, end: datetime
+    session: Session,
+    outlet_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    *,
+    as_of: datetime | None = None,
+    kinds: Sequence[str] | None = None,
 ) -> dict[int, list[ReviewLayer]]:
-    """:func:`layers` in force now of several outlets, in one query (same order per outlet)."""
+    """The layer rows in force at ``as_of`` (now when None) over [start, end) of each outlet,
+    in one query, in the order they took effect."""
     t = ReviewLayer
     stmt = select(t).where(
-        t.outlet_id.in_(list(outlet_ids)), t.start_at < end, t.end_at > start, in_force(None)
+        t.outlet_id.in_(list(outlet_ids)), t.start_at < end, t.end_at > start, in_force(as_of)
     )
+    if kinds is not None:
+        stmt = stmt.where(t.kind.in_(list(kinds)))
     out: dict[int, list[ReviewLayer]] = {i: [] for i in outlet_ids}
     for row in session.scalars(stmt.order_by(t.effective_from, t.id)):
         out.setdefault(row.outlet_id, []).append(row)
     return out
 
 
-def with_events(session: Session, outlet_ids: Sequence[int], start: datetime, end: datetime) -> set[int]:
-    """Outlets with a stored (not withdrawn) exceedance event touching [start, end]."""
+def event_spans(
+    session: Session, outlet_ids: Sequence[int], start: datetime, end: datetime
+) -> dict[int, list[tuple[datetime, datetime]]]:
+    """(start, end) of each outlet's stored (not withdrawn) exceedance events touching
+    [start, end], in order; outlets without one are left out."""
     e = ExceedanceEvent
-    return set(
-        session.scalars(
-            select(e.outlet_id)
-            .where(
-                e.outlet_id.in_(list(outlet_ids)),
-                e.withdrawn_at.is_(None),
-                e.start_at <= end,
-                e.end_at >= start,
-            )
-            .distinct()
+    out: dict[int, list[tuple[datetime, datetime]]] = {}
+    for oid, a, b in session.execute(
+        select(e.outlet_id, e.start_at, e.end_at)
+        .where(
+            e.outlet_id.in_(list(outlet_ids)), e.withdrawn_at.is_(None), e.start_at <= end, e.end_at >= start
         )
-    )
+        .order_by(e.outlet_id, e.start_at)
+    ):
+        out.setdefault(oid, []).append((a, b))
+    return out
 
 
 def layer_specs(rows: Sequence[ReviewLayer]) -> tuple[LayerSpec, ...]:

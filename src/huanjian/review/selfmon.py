@@ -83,13 +83,7 @@ def compare(session: Session, row: SelfMonitoringResult, tol: Tolerance) -> None
 
 def refresh(session: Session, outlet_id: int, start: datetime, end: datetime) -> None:
     """Recompare the results sampled in [start, end) after a review of those hours."""
-    tol = Tolerance.load()
-    s = SelfMonitoringResult
-    rows = session.scalars(
-        select(s).where(s.outlet_id == outlet_id, s.sampled_at >= start, s.sampled_at < end)
-    ).all()
-    for row in rows:
-        compare(session, row, tol)
+    refresh_many(session, [(outlet_id, start, end)])
 
 
 def refresh_many(session: Session, windows: Sequence[tuple[int, datetime, datetime]]) -> None:

@@ -167,23 +167,25 @@ def _result_rows(info: repo.OutletInfo, rv: OutletReview, now: datetime) -> list
     return rows
 
 
-def _expand_for_events(session: Session, outlet_id: int, start_day: date, end_day: date) -> tuple[date, date]:
-    """Widen a window to whole days covering every stored event that touches it."""
+def _expand_for_events(
+    session: Session,
+    outlet_id: int,
+    start_day: date,
+    end_day: date,
+    spans: list[tuple[datetime, datetime]] | None,
+) -> tuple[date, date]:
+    """Widen a window to whole days covering every stored event that touches it; ``spans``:
+    the events touching the window as given (read for many outlets at once)."""
     for _ in range(12):
-        start, end = cst_day_start(start_day), cst_day_start(end_day) + timedelta(days=1)
-        e = ExceedanceEvent
-        row = session.execute(
-            select(e.start_at, e.end_at)
-            .where(e.outlet_id == outlet_id, e.withdrawn_at.is_(None), e.start_at <= end, e.end_at >= start)
-            .order_by(e.start_at)
-        ).all()
-        if not row:
+        if not spans:
             break
-        lo = min(r[0] for r in row).astimezone(CST).date()
-        hi = (max(r[1] for r in row) - timedelta(seconds=1)).astimezone(CST).date()
+        lo = min(a for a, _ in spans).astimezone(CST).date()
+        hi = (max(b for _, b in spans) - timedelta(seconds=1)).astimezone(CST).date()
         if lo >= start_day and hi <= end_day:
             break
         start_day, end_day = min(lo, start_day), max(hi, end_day)
+        start, end = cst_day_start(start_day), cst_day_start(end_day) + timedelta(days=1)
+        spans = repo.event_spans(session, [outlet_id], start, end).get(outlet_id)
     return start_day, end_day
 
 
@@ -346,9 +348,10 @@ def recompute(
     tx: Tx, outlet_id: int, start_day: date, end_day: date, *, now: datetime | None = None
 ) -> RunReport:
     """Recompute and store the figures of whole CST days of one outlet (idempotent)."""
-    if repo.outlet(tx.session, Scope(everything=True), outlet_id) is None:
+    infos = repo.outlets(tx.session, Scope(everything=True), [outlet_id], with_loggers=False)
+    if not infos:
         raise NotFound(f"outlet {outlet_id} not found")
-    return recompute_many(tx, [outlet_id], start_day, end_day, now=now)
+    return _recompute(tx, infos, start_day, end_day, now=now)
 
 
 @dataclass
@@ -386,22 +389,24 @@ def recompute_many(
     outlets go together (a run of 2,000 outlet-days spent more time in ~16 small queries per
     outlet than in the engine).  An outlet whose stored exceedance events reach beyond the
     days is recomputed over the wider window on its own."""
+    infos = repo.outlets(tx.session, Scope(everything=True), outlet_ids, with_loggers=False)
+    return _recompute(tx, infos, start_day, end_day, now=now)
+
+
+def _recompute(
+    tx: Tx, infos: Sequence[repo.OutletInfo], start_day: date, end_day: date, *, now: datetime | None
+) -> RunReport:
     now = now or utcnow()
     session = tx.session
     report = RunReport()
     if end_day < start_day:
         return report
-    infos = repo.outlets(session, Scope(everything=True), outlet_ids, with_loggers=False)
     ids = [i.id for i in infos]
-    evented = repo.with_events(
+    spans = repo.event_spans(
         session, ids, cst_day_start(start_day), cst_day_start(end_day + timedelta(days=1))
     )
-    windows = {
-        i.id: _expand_for_events(session, i.id, start_day, end_day)
-        if i.id in evented
-        else (start_day, end_day)
-        for i in infos
-    }
+    evented = set(spans)
+    windows = {i.id: _expand_for_events(session, i.id, start_day, end_day, spans.get(i.id)) for i in infos}
     common = [info for info in infos if windows[info.id] == (start_day, end_day)]
     sink = _Sink([], [], [])
     months: dict[int, set[date]] = {}
