@@ -45,6 +45,7 @@ from huanjian.detect.generate import (
     honest_water,
 )
 from huanjian.detect.model import O2, LoggerData
+from huanjian.detect.view import o2_factor
 from huanjian.hj212 import encode
 from huanjian.ingest.pipeline import Incoming
 from huanjian.review import repository as review_repo
@@ -134,20 +135,17 @@ def _month(kind: str, seed: int, k: int, m: int) -> tuple[LoggerData, Truth]:
     return gen(seed, k, m, near_limit=True, level=(0.85, 0.98))
 
 
-def _factor(data: LoggerData, ref: float) -> np.ndarray:
-    """The O2 correction (折算) factor per minute, C × (21 − ref) / (21 − O2), as detection applies it."""
-    o2 = data.values[O2]
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(o2 < 19.0, (21.0 - ref) / (21.0 - o2), np.nan)
-
-
 def _scaled(data: LoggerData, limits: dict[str, float], refs: dict[str, float]) -> None:
     """Values scaled so that what the limit judges — the O2-corrected concentration where the
     limit has a reference O2, as detection from the store sees it — sits where the generator
     put it relative to its own limit."""
     for code, gen_limit in list(data.limits.items()):
         if code in limits and code in data.values and gen_limit > 0:
-            f = float(np.nanmean(_factor(data, refs[code]))) if code in refs and O2 in data.values else 1.0
+            f = (
+                float(np.nanmean(o2_factor(data.values[O2], refs[code])))
+                if code in refs and O2 in data.values
+                else 1.0
+            )
             data.values[code] = data.values[code] * (limits[code] / f / gen_limit)
             data.limits[code] = limits[code]
             if code in refs and O2 in data.values:
@@ -162,7 +160,7 @@ def _apply_judged(
     A fraudster aims at the corrected figure, which is what the bureau compares."""
     if trick not in LIMIT_TRICKS or not data.reference_o2:
         return apply_trick(rng, data, truth, trick, "strong", peer)
-    factors = {code: _factor(data, ref) for code, ref in data.reference_o2.items()}
+    factors = {code: o2_factor(data.values[O2], ref) for code, ref in data.reference_o2.items()}
     for code, f in factors.items():
         data.values[code] = data.values[code] * f
     episode = apply_trick(rng, data, truth, trick, "strong", peer)

@@ -18,7 +18,7 @@ import numpy as np
 from huanjian.detect import detectors as d
 from huanjian.detect.model import Category, Finding, LoggerData
 from huanjian.detect.rules import Rules, load
-from huanjian.detect.view import View
+from huanjian.detect.view import MAX_O2_FOR_CORRECTION, View
 
 LoggerFn = Callable[[View, d.Params, d.Ranges], list[Finding]]
 PeersFn = Callable[[Sequence[View], d.Params, d.Ranges], list[Finding]]
@@ -362,7 +362,7 @@ def run(
         View(
             x,
             valid_hour_minutes=int(rules.common.get("valid_hour_minutes", 45)),
-            max_o2_for_correction=rules.common.get("o2_correction_max_o2", 19.0),
+            max_o2_for_correction=rules.common.get("o2_correction_max_o2", MAX_O2_FOR_CORRECTION),
         )
         for x in loggers
     ]

@@ -23,14 +23,23 @@ from huanjian.detect.model import (
 
 CYCLE_CODES = (COD, NH3N, "w20116", "w21011", "w21001")
 
+#: No O2 correction at or above this O2 (%): the factor (21 - ref) / (21 - O2) blows up
+#: towards ambient air (start-ups, shutdowns).  The rules' ``o2_correction_max_o2``.
+MAX_O2_FOR_CORRECTION = 19.0
+
+
+def o2_factor(o2: FloatArray, reference_o2: float, max_o2: float = MAX_O2_FOR_CORRECTION) -> FloatArray:
+    """Per minute, the factor (21 − ref) / (21 − O2) that corrects a concentration to the
+    reference O2 (折算); NaN where O2 ≥ ``max_o2``."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(o2 < max_o2, (21.0 - reference_o2) / (21.0 - o2), np.nan)
+
 
 @dataclass
 class View:
     data: LoggerData
     valid_hour_minutes: int = 45
-    #: No O2 correction at or above this O2 (%): the factor (21 - ref) / (21 - O2) blows up
-    #: towards ambient air (start-ups, shutdowns).
-    max_o2_for_correction: float = 19.0
+    max_o2_for_correction: float = MAX_O2_FOR_CORRECTION
     _hourly: dict[str, FloatArray] = field(default_factory=dict)
     _judged: dict[str, FloatArray] = field(default_factory=dict)
     _valid: BoolArray | None = None
@@ -80,10 +89,7 @@ class View:
         if not self.corrected(code):
             return self.data.values[code]
         if code not in self._judged:
-            ref = self.data.reference_o2[code]
-            o2 = self.data.values[O2]
-            with np.errstate(invalid="ignore", divide="ignore"):
-                factor = np.where(o2 < self.max_o2_for_correction, (21.0 - ref) / (21.0 - o2), np.nan)
+            factor = o2_factor(self.data.values[O2], self.data.reference_o2[code], self.max_o2_for_correction)
             self._judged[code] = self.data.values[code] * factor
         return self._judged[code]
 
