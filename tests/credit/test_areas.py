@@ -3,7 +3,6 @@ rate, and that they leave the city's runs alone; on the service, the API and the
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,22 +13,14 @@ from huanjian.access.policy import Principal
 from huanjian.cli.main import app
 from huanjian.core.runtime import Runtime
 from huanjian.core.tx import Tx
-from huanjian.credit import consequences, inputs, repository, service
+from huanjian.credit import consequences, repository, service
 from huanjian.errors import NotFound, PermissionDenied, ValidationError
 from huanjian.web.app import create_app
 from tests.cli.conftest import cli_env, runner  # noqa: F401 — shared CLI fixtures
-from tests.credit.builders import CreditWorld, build, fake_quality
+from tests.credit.builders import CreditWorld
 from tests.factories import bearer, credit_code
 
 SYSTEM = Principal.system()
-
-
-@pytest.fixture
-def world(tx: Tx) -> Iterator[CreditWorld]:
-    w = build(tx)
-    inputs.use_provider(fake_quality({w.outlet: (100, 100, 100)}))
-    yield w
-    inputs.use_provider(None)
 
 
 def test_a_district_rates_its_own_subjects_and_publishes_them(tx: Tx, world: CreditWorld) -> None:

@@ -4,30 +4,21 @@ count; the register's environmental-risk level is the risk input."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
 from huanjian.access.policy import Principal
 from huanjian.core.tx import Tx
-from huanjian.credit import consequences, inputs, schemes, service
+from huanjian.credit import consequences, schemes, service
 from huanjian.draw import ranking
 from huanjian.draw import service as draw
 from huanjian.errors import ValidationError
 from huanjian.register import service as register
-from tests.credit.builders import CreditWorld, build, fake_quality
+from tests.credit.builders import CreditWorld
 from tests.factories import make_user
 
 SYSTEM = Principal.system()
-
-
-@pytest.fixture
-def world(tx: Tx) -> Iterator[CreditWorld]:
-    w = build(tx)
-    inputs.use_provider(fake_quality({w.outlet: (100, 100, 100)}))
-    yield w
-    inputs.use_provider(None)
 
 
 def _entry(tx: Tx, officer: Principal, enterprise_id: int) -> dict[str, Any]:
