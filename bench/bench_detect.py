@@ -160,7 +160,7 @@ def pack_month(db: object, generated: list[LoggerData]) -> None:
     written = ((g.mn, "minute", g.start + timedelta(minutes=m)) for g in generated for m in range(0, g.n, 60))
     keys = packs.stale_keys(written, now)
     with db.unit_of_work() as session:  # type: ignore[attr-defined]
-        bulk = BulkWriter(session, postgres=session.get_bind().dialect.name == "postgresql")
+        bulk = BulkWriter(session)
         packs.mark_stale(bulk, keys, now)
         packs.pack(session, now=now, max_days=400)
 

@@ -73,9 +73,10 @@ _BINARY_TYPES: dict[tuple[str, tuple[str, ...]], list[str] | None] = {}
 class BulkWriter:
     """Backend-specific bulk operations for one transaction (one :class:`Session`)."""
 
-    def __init__(self, session: Session, *, postgres: bool) -> None:
+    def __init__(self, session: Session, *, postgres: bool | None = None) -> None:
+        """``postgres``: the backend when the caller knows it already; else the session's."""
         self.session = session
-        self.postgres = postgres
+        self.postgres = session.get_bind().dialect.name == "postgresql" if postgres is None else postgres
         conn = session.connection().connection.dbapi_connection
         assert conn is not None
         self.dbapi: Any = conn

@@ -144,7 +144,7 @@ def pack(session: Session, *, now: datetime, max_days: int = MAX_DAYS) -> PackRe
 
     Runs in the session's transaction; idempotent.
     """
-    bulk = BulkWriter(session, postgres=session.get_bind().dialect.name == "postgresql")
+    bulk = BulkWriter(session)
     report = PackReport()
     settled = settled_through(now)
     for period in sorted(PERIODS):

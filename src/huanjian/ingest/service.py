@@ -274,7 +274,7 @@ def pack_days(
     if repack is not None:
         if repack[1] < repack[0]:
             raise ValidationError(f"repack: {repack[1]} is before {repack[0]}", field="repack")
-        bulk = BulkWriter(tx.session, postgres=tx.session.get_bind().dialect.name == "postgresql")
+        bulk = BulkWriter(tx.session)
         marked = packs.mark_range_stale(bulk, repack[0], repack[1], now)
     report = packs.pack(tx.session, now=now, max_days=max_days)
     tx.audit("ingest.pack", "ingest_pack", "days", after={**report.as_dict(), "marked_for_repack": marked})

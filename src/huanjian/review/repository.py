@@ -365,7 +365,7 @@ def insert_results(session: Session, rows: Sequence[dict[str, Any]]) -> None:
     """Hourly and daily results of a slice, by binary COPY on PostgreSQL (``executemany`` on
     SQLite), on the session's connection and transaction.  The ORM bulk insert cost as much
     as reading the minutes (profiled: ~16 ms of ~40 ms per outlet-day, bench_review_store)."""
-    bulk = BulkWriter(session, postgres=session.get_bind().dialect.name == "postgresql")
+    bulk = BulkWriter(session)
     dt, js, flag = bulk.dt, bulk.json, bulk.flag
     bulk.insert(
         "review_result",
