@@ -138,6 +138,12 @@ def demo(
     from huanjian.demo import info_seed
 
     info_report = info_seed.seed_info(rt)
+    from huanjian.ingest import service as ingest_service
+
+    # The settled demo days into day packs while seeding, so that the worker's first
+    # ingest.pack job (enqueued at start) finds nothing to do while the first requests come.
+    with rt.tx(ctx) as tx:
+        pack_report = ingest_service.pack_days(tx)
     console.print(
         f"jurisdictions: {report.created} new, {report.unchanged} unchanged; demo users: {len(created)} new"
     )
@@ -147,6 +153,7 @@ def demo(
     console.print(f"electricity: {power_report.summary()}")
     console.print(f"field-side parameters: {info_report.summary()}")
     console.print(f"credit inputs: {credit_report.summary()}")
+    console.print(f"day packs: {pack_report.packs} of {len(pack_report.swept_days)} days")
     if history:
         from huanjian.demo import detect_seed
 
