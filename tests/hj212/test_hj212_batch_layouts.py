@@ -53,3 +53,24 @@ def test_batch_equals_single_when_values_break_the_layout(edits: list[tuple[str,
         raws.append(b"##%04d%s%04X\r\n" % (len(segment), segment, hj212_crc(segment)))
         raws.append(good)
     assert decode_many(raws) == [_single(r) for r in raws]
+
+
+def test_number_runs_are_checked_exactly_as_the_regular_expression_checks_them() -> None:
+    """The batch path validates numbers with translate + float and tests canonical form
+    with substring checks; exhaustively over short runs, both agree with the definitions."""
+    import itertools
+
+    from huanjian.hj212._text import NUMBERS_RE
+    from huanjian.hj212.batch import _numbers
+
+    for length in range(1, 7):
+        for chars in itertools.product("0-.1,+", repeat=length):
+            joined = "".join(chars)
+            got = _numbers(joined)
+            if NUMBERS_RE.fullmatch(joined) is None:
+                assert got is None, joined
+                continue
+            assert got is not None, joined
+            pieces = joined.split(",")
+            canonical = all(format(Decimal(p), "f") == p for p in pieces)
+            assert got == ([float(Decimal(p)) for p in pieces], canonical), joined

@@ -4,6 +4,7 @@ Public API::
 
     decode(raw, strict=False) -> Frame          one frame, the reference path
     decode_many(raws, strict=False)             many frames at once, same results
+    decode_batch(raws, strict=False)            the same, clean frames as CleanFrame (gateway)
     encode(...) -> bytes                        build a frame (length, CRC, CRLF)
     data_ack / qn_rtn / exe_rtn / notice_ack    the replies a platform or logger sends
     FrameSplitter                               sans-I/O splitter for a byte stream
@@ -11,7 +12,8 @@ Public API::
     Frame, CpItem, CrcInfo, Issue, HJ212Error   the types
 """
 
-from huanjian.hj212.batch import decode_many
+from huanjian.hj212.batch import decode_batch, decode_many
+from huanjian.hj212.clean import CleanFrame
 from huanjian.hj212.crc import hj212_crc, hj212_crc_batch
 from huanjian.hj212.decode import decode
 from huanjian.hj212.encode import data_ack, encode, encode_frame, exe_rtn, notice_ack, qn_rtn
@@ -20,6 +22,7 @@ from huanjian.hj212.framing import FrameSplitter, Segment
 from huanjian.hj212.model import CpItem, CrcInfo, Frame, Issue, Value, Version
 
 __all__ = [
+    "CleanFrame",
     "CpItem",
     "CrcInfo",
     "Frame",
@@ -31,6 +34,7 @@ __all__ = [
     "Version",
     "data_ack",
     "decode",
+    "decode_batch",
     "decode_many",
     "encode",
     "encode_frame",

@@ -170,6 +170,12 @@ class Plan(NamedTuple):
     params: _Getter
     groups: tuple[tuple[str, tuple[str, ...], _Getter], ...]
     wire_codes: tuple[tuple[str, str], ...]
+    keys: tuple[str, ...]
+    """The layout: every key in frame order (what the plan was made for)."""
+    numeric_positions: tuple[int, ...]
+    """Positions (in ``keys``) of the numeric values, in the order ``numeric`` returns them."""
+    raw_params: _Getter
+    """The parameters' values straight from the split values (no numbers involved)."""
 
 
 _PLANS: dict[tuple[str, ...], Plan | None] = {}
@@ -223,6 +229,9 @@ def _make_plan(keys: tuple[str, ...]) -> Plan | None:
             for code, subs in groups.items()
         ),
         wire_codes=tuple((code, wire) for code, wire in first_wire.items() if code != wire),
+        keys=keys,
+        numeric_positions=tuple(numeric),
+        raw_params=_getter(list(param_positions.values())),
     )
 
 

@@ -12,6 +12,9 @@ NUMBER_RE = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 NUMBERS_RE = re.compile(
     r"(?:[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))(?:,[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+))*"
 )
+#: Numbers already in the form ``format(Decimal(text), "f")`` gives them (no ``+``, no
+#: leading zeros, digits on both sides of a point), comma-joined: their text is canonical.
+CANONICAL_NUMBERS_RE = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:,-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?)*")
 WHITESPACE_RE = re.compile(r"\s")
 HEX_BYTES = b"0123456789abcdefABCDEF"
 

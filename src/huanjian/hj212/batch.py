@@ -22,20 +22,21 @@ on mutated frames (hypothesis).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from huanjian.hj212 import _cp
-from huanjian.hj212._text import NUMBERS_RE, WHITESPACE_RE, valid_qn, valid_time14
+from huanjian.hj212._text import CANONICAL_NUMBERS_RE, NUMBERS_RE, WHITESPACE_RE, valid_time14
+from huanjian.hj212.clean import CleanFrame
 from huanjian.hj212.codes import COMMANDS
 from huanjian.hj212.crc import hj212_crc_batch
 from huanjian.hj212.decode import MAX_SEGMENT, decode_with_crc, segment_bounds
 from huanjian.hj212.errors import HJ212Error
-from huanjian.hj212.model import CrcInfo, Frame, Version
+from huanjian.hj212.model import Frame, Version
 
-__all__ = ["decode_many"]
+__all__ = ["decode_batch", "decode_many"]
 
 #: The clean envelope and header.  MN as 24 upper-case hex digits and Flag without
 #: the D bit (2017/2025) are checked after the match; anything else is the reference lane.
@@ -65,7 +66,7 @@ def _split(mn: bytes, inner: str) -> tuple[_cp.Plan, tuple[str, ...]] | None:
             values = m.groups()
             # The checks split_fast makes once the keys are known (the keys are the plan's).
             if WHITESPACE_RE.search("".join(plan.text(values))) is None and all(
-                valid_time14(values[i]) for i in plan.times
+                _valid_time(values[i]) for i in plan.times
             ):
                 return plan, values
             return None
@@ -83,29 +84,36 @@ def _layout_pattern(values: tuple[str, ...], inner: str) -> re.Pattern[str]:
     return re.compile("[;,]".join(re.escape(k) + "=([^;,=]*)" for k in keys), re.DOTALL)
 
 
+def decode_batch(
+    raws: Iterable[bytes | bytearray | memoryview], *, strict: bool = False
+) -> list[CleanFrame | Frame | HJ212Error]:
+    """Decode many frames as the gateway and replay need them: a :class:`CleanFrame`
+    for each frame of the clean lane (header checked, CRC checked, numbers as floats;
+    ``.frame()`` gives the :class:`Frame`), else the Frame or the HJ212Error
+    :func:`decode` gives."""
+    frames = [bytes(r) for r in raws]
+    if len(frames) <= _CHUNK:
+        return _lanes(frames, strict)
+    # Chunks that stay in the CPU caches: 5,000 frames at once ran 1.5x slower than 500s.
+    # (Turning the cyclic collector off for the batch was tried: 4x slower in the benchmark.)
+    out: list[CleanFrame | Frame | HJ212Error] = []
+    for at in range(0, len(frames), _CHUNK):
+        out += _lanes(frames[at : at + _CHUNK], strict)
+    return out
+
+
 def decode_many(
     raws: Iterable[bytes | bytearray | memoryview], *, strict: bool = False
 ) -> list[Frame | HJ212Error]:
     """Decode many frames; each result is the Frame, or the HJ212Error :func:`decode` would raise."""
-    # Decoding makes no reference cycles, but tens of thousands of new dicts and Decimals
-    # trigger the cyclic collector over and over (each pass walks everything alive): off
-    # for the batch, back on after (measured: about a third of the batch time otherwise).
-    frames = [bytes(r) for r in raws]
-    if len(frames) <= _CHUNK:
-        return _decode_many(frames, strict)
-    # Chunks that stay in the CPU caches: 5,000 frames at once ran 1.5x slower than 500s.
-    # (Turning the cyclic collector off for the batch was tried: 4x slower in the benchmark.)
-    out: list[Frame | HJ212Error] = []
-    for at in range(0, len(frames), _CHUNK):
-        out += _decode_many(frames[at : at + _CHUNK], strict)
-    return out
+    return [r.frame() if r.__class__ is CleanFrame else r for r in decode_batch(raws, strict=strict)]  # type: ignore[misc]
 
 
-def _decode_many(frames: list[bytes], strict: bool) -> list[Frame | HJ212Error]:
+def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212Error]:
     bounds = [segment_bounds(r) for r in frames]
     segments = [r[b[0] : b[1]] if b is not None else b"" for r, b in zip(frames, bounds, strict=True)]
     crcs = hj212_crc_batch(segments).tolist()
-    out: list[Frame | HJ212Error | None] = [None] * len(frames)
+    out: list[CleanFrame | Frame | HJ212Error | None] = [None] * len(frames)
 
     # Clean lane: header by one regex per frame, CP values grouped by layout.
     by_plan: dict[int, tuple[_cp.Plan, list[tuple[int, tuple[str, ...]]]]] = {}
@@ -131,7 +139,7 @@ def _decode_many(frames: list[bytes], strict: bool) -> list[Frame | HJ212Error]:
             continue
         qn = qn_b.decode("ascii")
         cn = cn_b.decode("ascii")
-        if cn not in commands or not valid_qn(qn):
+        if cn not in commands or not (qn[14:].isdigit() and _valid_time(qn[:14])):
             continue
         inner = inner_b.decode("ascii")
         if inner:
@@ -147,57 +155,48 @@ def _decode_many(frames: list[bytes], strict: bool) -> list[Frame | HJ212Error]:
         pending.append((i, header))
 
     # Numbers of every frame of one layout: one validation, one conversion.
-    parsed: dict[int, _cp.Parsed | None] = {}
+    cps: dict[int, tuple[_cp.Plan, tuple[str, ...], list[float], bool] | None] = {}
     for plan, members in by_plan.values():
         numeric = [plan.numeric(values) for _, values in members]
         width = len(numeric[0])
         if width == 0:
-            for (at, values), _ in zip(members, numeric, strict=True):
-                parsed[at] = _cp.assemble(plan, values, [])
+            for at, values in members:
+                cps[at] = (plan, values, [], True)
             continue
-        flat = [v for row in numeric for v in row]
-        numbers: list[Decimal] | None = None
-        if NUMBERS_RE.fullmatch(",".join(flat)) is not None:
-            try:
-                numbers = list(map(Decimal, flat))
-            except InvalidOperation:  # pragma: no cover - excluded by the regex
-                numbers = None
-        for n, (at, values) in enumerate(members):
-            if numbers is None:  # one bad number: find out per frame which ones
-                parsed[at] = _cp.parse_fast_split(plan, values)
-            else:
-                parsed[at] = _cp.assemble(plan, values, numbers[n * width : (n + 1) * width])
+        converted = _numbers(",".join(map(",".join, numeric)))
+        if converted is not None:
+            numbers, canonical = converted
+            for n, (at, values) in enumerate(members):
+                cps[at] = (plan, values, numbers[n * width : (n + 1) * width], canonical)
+            continue
+        for (at, values), row in zip(members, numeric, strict=True):  # find out per frame which ones
+            # None: a number the check refused; the reference lane decides.
+            own = _numbers(",".join(row))
+            cps[at] = None if own is None else (plan, values, own[0], own[1])
 
     for at, (i, header) in enumerate(pending):
-        if at in parsed:
-            result = parsed[at]
-            if result is None:
-                continue  # a number the layout's check refused: the reference lane decides
-            params, items, wire_codes = result
-        else:
-            params, items, wire_codes = {}, {}, {}
+        cp = cps.get(at, _EMPTY_CP)
+        if cp is None:
+            continue
+        plan_or_none, values, floats, canonical = cp
         raw, version, qn, st_b, cn, pw_b, mn_b, flag, given_b, crc, actual = header
-        out[i] = Frame(
+        out[i] = CleanFrame(
             raw=raw,
             version=version,
-            version_source="flag",
             qn=qn,
             st=st_b.decode("ascii"),
             cn=cn,
             pw=pw_b.decode("ascii"),
             mn=mn_b.decode("ascii"),
             flag=flag,
-            pnum=None,
-            pno=None,
-            params=params,
-            items=items,
-            wire_codes=wire_codes,
-            crc=CrcInfo(given=given_b.decode("ascii"), expected=f"{crc:04X}", ok=True, variant=None),
-            declared_length=actual,
-            actual_length=actual,
-            warnings=(),
-            encoding="ascii",
-            extra={},
+            crc_given=given_b.decode("ascii"),
+            crc_expected=f"{crc:04X}",
+            length=actual,
+            params=_params(plan_or_none, values),
+            plan=plan_or_none,
+            values=values,
+            numbers=floats,
+            canonical=canonical,
         )
 
     # Reference lane.
@@ -211,3 +210,48 @@ def _decode_many(frames: list[bytes], strict: bool) -> list[Frame | HJ212Error]:
         except HJ212Error as exc:
             out[i] = exc
     return out  # type: ignore[return-value]
+
+
+#: What a run of plain decimal numbers is made of (no sign ``+``, exponent, space or ``_``).
+_NUMBER_BYTES = b"0123456789.-,"
+#: Leading zeros (``007``, ``-01``) after the first piece; the first is checked apart.
+_LEADING_ZEROS = tuple(f"{sep}0{d}" for sep in ",-" for d in "0123456789")
+_valid_time = functools.lru_cache(maxsize=8192)(valid_time14)
+
+
+def _numbers(joined: str) -> tuple[list[float], bool] | None:
+    """Comma-joined numbers as floats, and whether every one is written canonically
+    (as ``format(Decimal(text), "f")`` writes it); None if one is not an HJ 212 number.
+
+    Over the characters ``0-9 . -`` Python's ``float`` accepts exactly what
+    ``NUMBERS_RE`` accepts (checked exhaustively in the tests), and one ``translate``
+    is far cheaper than the regular expression; anything else goes through the
+    expression.
+    """
+    if not joined.encode("ascii").translate(None, _NUMBER_BYTES):
+        try:
+            numbers = list(map(float, joined.split(",")))
+        except ValueError:
+            return None
+        canonical = not (
+            joined[0] == "."
+            or joined[-1] == "."
+            or ",." in joined
+            or ".," in joined
+            or "-." in joined
+            or (joined[0] == "0" and joined[1:2].isdigit())
+            or any(z in joined for z in _LEADING_ZEROS)
+        )
+        return numbers, canonical
+    if NUMBERS_RE.fullmatch(joined) is None:
+        return None
+    return list(map(float, joined.split(","))), CANONICAL_NUMBERS_RE.fullmatch(joined) is not None
+
+
+def _params(plan: _cp.Plan | None, values: tuple[str, ...]) -> dict[str, str]:
+    if plan is None:
+        return {}
+    return dict(zip(plan.param_keys, plan.raw_params(values), strict=True))  # type: ignore[arg-type]
+
+
+_EMPTY_CP: tuple[None, tuple[str, ...], list[float], bool] = (None, (), [], True)

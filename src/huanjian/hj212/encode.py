@@ -16,11 +16,15 @@ import math
 import re
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from huanjian.hj212.crc import hj212_crc
 from huanjian.hj212.decode import MAX_SEGMENT
 from huanjian.hj212.errors import HJ212Error
 from huanjian.hj212.model import Frame, Version
+
+if TYPE_CHECKING:
+    from huanjian.hj212.clean import CleanFrame
 
 __all__ = ["data_ack", "encode", "encode_frame", "exe_rtn", "format_value", "notice_ack", "qn_rtn"]
 
@@ -162,13 +166,13 @@ def encode_frame(frame: Frame, *, crlf: bool = True) -> bytes:
     )
 
 
-def _reply_flag(request: Frame) -> int:
+def _reply_flag(request: Frame | CleanFrame) -> int:
     # Version bits of the request, no A/D bits: 4 for 2017 as in its Appendix C.
     # For 2025 this gives 8; the 2025 text was not available to confirm it.
     return _VERSION_BITS.get(request.version or "2017", 1) << 2
 
 
-def data_ack(request: Frame, *, include_identity: bool = False) -> bytes:
+def data_ack(request: Frame | CleanFrame, *, include_identity: bool = False) -> bytes:
     """9014 data reply to an upload (send it only when ``request.ack_requested``)."""
     if request.version == "2005":
         params: dict[str, Scalar] = {}

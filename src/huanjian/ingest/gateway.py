@@ -123,9 +123,9 @@ class ConnectionProtocol:
         if s is None:
             s = self.loggers[p.mn] = LoggerSession(p.mn)
         s.version = p.version or s.version
-        if p.frame is not None:
-            s.pw = p.frame.pw or s.pw
-            s.st = p.frame.st or s.st
+        if p.decoded is not None:
+            s.pw = p.decoded.pw or s.pw
+            s.st = p.decoded.st or s.st
         s.frames += 1
         s.last_verdict = p.verdict
         s.last_seen = now

@@ -24,26 +24,35 @@ logger, wrong PW), ``no_mn``, ``bad_time`` (DataTime unreadable), ``undecodable`
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
-from operator import itemgetter
 from typing import Any, Literal
 
-from huanjian.hj212 import Frame, HJ212Error, data_ack, decode_many, notice_ack, qn_rtn
-from huanjian.hj212.model import Value
+from huanjian.hj212 import CleanFrame, Frame, HJ212Error, data_ack, decode_batch, notice_ack, qn_rtn
+from huanjian.ingest.layouts import (
+    READING_VALUE_COLUMNS,
+    clean_content_hash,
+    content_hash,
+    content_hash_reference,
+    digest,
+    reading_rows,
+    reading_tuple,
+    reading_values,
+)
 
 __all__ = [
     "PERIODS",
+    "READING_VALUE_COLUMNS",
     "Incoming",
     "LoggerConfig",
     "Prepared",
     "Rules",
     "content_hash",
+    "content_hash_reference",
     "parse_data_time",
     "prepare",
+    "reading_rows",
     "reading_tuple",
     "reading_values",
     "reply_for",
@@ -86,23 +95,6 @@ Kind = Literal[
 #: Kinds whose frames are acknowledged (9014 when the A bit is set) once stored.
 ACKED = frozenset({"data", "part", "message"})
 
-# Sub-field -> reading column; everything else goes to the ``extra`` JSON map.
-NUMERIC_COLUMNS: dict[str, str] = {
-    "Rtd": "rtd",
-    "Avg": "avg",
-    "Min": "min",
-    "Max": "max",
-    "Cou": "cou",
-    "ZsRtd": "zs_rtd",
-    "ZsAvg": "zs_avg",
-    "ZsMin": "zs_min",
-    "ZsMax": "zs_max",
-    "RS": "rs",
-    "RT": "rt",
-}
-TEXT_COLUMNS: dict[str, str] = {"Flag": "flag", "EFlag": "eflag", "SampleTime": "sample_time"}
-READING_VALUE_COLUMNS: tuple[str, ...] = (*NUMERIC_COLUMNS.values(), *TEXT_COLUMNS.values(), "extra")
-
 
 @dataclass(frozen=True, slots=True)
 class LoggerConfig:
@@ -138,7 +130,8 @@ class Incoming:
 class Prepared:
     incoming: Incoming
     kind: Kind
-    frame: Frame | None = None
+    decoded: Frame | CleanFrame | None = None
+    """What the batch decoder returned (a clean frame stays a CleanFrame: see :attr:`frame`)."""
     error: str | None = None
     mn: str | None = None
     cn: str | None = None
@@ -157,9 +150,15 @@ class Prepared:
     frame_id: int | None = None
     record_id: int | None = None
 
-
-def _hex(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    @property
+    def frame(self) -> Frame | None:
+        """The decoded :class:`Frame` (a clean frame is turned into one on first use)."""
+        d = self.decoded
+        if d is None or isinstance(d, Frame):
+            return d
+        frame = d.frame()
+        self.decoded = frame
+        return frame
 
 
 def parse_data_time(text: str, offset_hours: float) -> datetime | None:
@@ -186,178 +185,13 @@ def parse_data_time(text: str, offset_hours: float) -> datetime | None:
     return (local - timedelta(hours=offset_hours)).replace(tzinfo=UTC)
 
 
-def _canonical(value: Value) -> str:
-    return format(value, "f") if isinstance(value, Decimal) else value
-
-
-def content_hash_reference(
-    cn: str, params: Mapping[str, str], items: Mapping[str, Mapping[str, Value]]
-) -> str:
-    """The definition of :func:`content_hash` (slow; the fast one is tested against it).
-    Stored records carry this hash, so it must never change."""
-    parts = [cn]
-    for key in sorted(params):
-        parts.append(f"{key}={params[key]}")
-    for code in sorted(items):
-        fields = items[code]
-        parts.append(code + ":" + ",".join(f"{k}={_canonical(fields[k])}" for k in sorted(fields)))
-    return _hex("\x1e".join(parts).encode("utf-8"))
-
-
-#: Per layout (the codes and sub-field names in frame order): a ``%s`` template of the
-#: canonical text and the positions of the values in it.  A logger sends the same layout
-#: every minute, so the sorting and string building is done once per layout.
-_HASH_PLANS: dict[tuple[Any, ...], tuple[str, Callable[[Sequence[Value]], Any]]] = {}
-
-
-def _hash_plan(layout: tuple[Any, ...]) -> tuple[str, Callable[[Sequence[Value]], Any]]:
-    params_keys, codes = layout
-    pieces: list[str] = []
-    order: list[int] = []
-    at = 0
-    flat: dict[tuple[str, str], int] = {}
-    for key in params_keys:
-        flat[("", key)] = at
-        at += 1
-    for code, subs in codes:
-        for sub in subs:
-            flat[(code, sub)] = at
-            at += 1
-    for key in sorted(params_keys):
-        pieces.append(key.replace("%", "%%") + "=%s")
-        order.append(flat[("", key)])
-    for code, subs in sorted(codes):
-        fields = ",".join(sub.replace("%", "%%") + "=%s" for sub in sorted(subs))
-        pieces.append(code.replace("%", "%%") + ":" + fields)
-        order += [flat[(code, sub)] for sub in sorted(subs)]
-    getter: Callable[[Sequence[Value]], Any] = (
-        itemgetter(*order) if len(order) > 1 else (lambda seq: tuple(seq[i] for i in order))
-    )
-    return "\x1e".join(pieces), getter
-
-
-def content_hash(cn: str, params: Mapping[str, str], items: Mapping[str, Mapping[str, Value]]) -> str:
-    """Hash of what a record says (not how it was framed: QN, PW, Flag, CRC are excluded).
-
-    Same value as :func:`content_hash_reference`: one cached template per layout, the
-    values converted by ``str`` in C (a Decimal's ``str`` equals ``format(d, "f")``
-    unless it uses an exponent, which the check on ``E`` sends to the reference).
-    """
-    layout = (tuple(params), tuple((code, tuple(fields)) for code, fields in items.items()))
-    plan = _HASH_PLANS.get(layout)
-    if plan is None:
-        if len(_HASH_PLANS) >= 4096:
-            _HASH_PLANS.clear()  # bounded: a hostile sender cannot grow this without limit
-        plan = _HASH_PLANS[layout] = _hash_plan(layout)
-    template, getter = plan
-    values: list[Value] = [*params.values()]
-    for fields in items.values():
-        values += fields.values()
-    ordered = getter(values)
-    texts = tuple(map(str, ordered))
-    if "E" in "".join(texts) and not _plain(ordered):
-        return content_hash_reference(cn, params, items)
-    return _hex((cn + "\x1e" + template % texts if template else cn).encode("utf-8"))
-
-
-def _plain(values: Sequence[Value]) -> bool:
-    """No Decimal among the values whose ``str`` differs from ``format(v, "f")``."""
-    return all(v.__class__ is not Decimal or "E" not in str(v) for v in values)
-
-
-def reading_values(fields: Mapping[str, Value]) -> dict[str, Any]:
-    """The reading columns for one code's sub-fields (numbers as float, the rest in ``extra``)."""
-    row: dict[str, Any] = dict.fromkeys(READING_VALUE_COLUMNS)
-    extra: dict[str, str] = {}
-    for sub, value in fields.items():
-        col = NUMERIC_COLUMNS.get(sub)
-        if col is not None and isinstance(value, Decimal):
-            row[col] = float(value)
-            continue
-        col = TEXT_COLUMNS.get(sub)
-        if col is not None and isinstance(value, str):
-            row[col] = value[:20]
-            continue
-        extra[sub] = _canonical(value)
-    row["extra"] = extra or None
-    return row
-
-
-_NUMERIC_AT: dict[str, int] = {sub: i for i, sub in enumerate(NUMERIC_COLUMNS)}
-_TEXT_AT: dict[str, int] = {sub: len(NUMERIC_COLUMNS) + i for i, sub in enumerate(TEXT_COLUMNS)}
-_EMPTY_ROW: tuple[None, ...] = (None,) * (len(READING_VALUE_COLUMNS) - 1)
-
-
-def reading_tuple(fields: Mapping[str, Value]) -> tuple[list[Any], dict[str, str] | None]:
-    """:func:`reading_values` as a list in ``READING_VALUE_COLUMNS`` order (without
-    ``extra``) and the ``extra`` map: the same values, no dict per row (gateway path).
-
-    A logger sends the same sub-fields every time, so the row of a sub-field layout
-    whose values all have the expected types is built by one function made for that
-    layout; anything else (extra sub-fields, a number kept as text) goes the long way.
-    """
-    keys = tuple(fields)
-    plan = _ROW_PLANS.get(keys, _NO_PLAN)
-    if plan is _NO_PLAN:
-        if len(_ROW_PLANS) >= 4096:
-            _ROW_PLANS.clear()  # bounded: a hostile sender cannot grow this without limit
-        plan = _ROW_PLANS[keys] = _row_plan(keys)
-    if plan is not None:
-        values = tuple(fields.values())
-        if tuple(map(type, values)) == plan[0]:
-            return plan[1](values), None
-    return _reading_tuple(fields)
-
-
-_RowPlan = tuple[tuple[type, ...], Callable[[tuple[Value, ...]], list[Any]]]
-_ROW_PLANS: dict[tuple[str, ...], _RowPlan | None] = {}
-_NO_PLAN: Any = object()
-
-
-def _row_plan(keys: tuple[str, ...]) -> _RowPlan | None:
-    slots = ["None"] * len(_EMPTY_ROW)
-    types: list[type] = []
-    for i, sub in enumerate(keys):
-        if sub in _NUMERIC_AT:
-            slots[_NUMERIC_AT[sub]] = f"float(v[{i}])"
-            types.append(Decimal)
-        elif sub in _TEXT_AT:
-            slots[_TEXT_AT[sub]] = f"v[{i}][:20]"
-            types.append(str)
-        else:
-            return None  # goes to ``extra``: the general path
-    # The same as the loop of _reading_tuple, unrolled for this layout (positions are ints
-    # from the column tables, never text from the wire).
-    build = eval(f"lambda v: [{', '.join(slots)}]", {"float": float})  # noqa: S307
-    return tuple(types), build
-
-
-def _reading_tuple(fields: Mapping[str, Value]) -> tuple[list[Any], dict[str, str] | None]:
-    row: list[Any] = list(_EMPTY_ROW)
-    extra: dict[str, str] | None = None
-    numeric_at, text_at = _NUMERIC_AT, _TEXT_AT
-    for sub, value in fields.items():
-        if value.__class__ is Decimal:
-            at = numeric_at.get(sub)
-            if at is not None:
-                row[at] = float(value)
-                continue
-        elif value.__class__ is str:
-            at = text_at.get(sub)
-            if at is not None:
-                row[at] = value[:20]
-                continue
-        if extra is None:
-            extra = {}
-        extra[sub] = _canonical(value)
-    return row, extra
-
-
-def _warnings(frame: Frame) -> list[dict[str, Any]]:
+def _warnings(frame: Frame | CleanFrame) -> list[dict[str, Any]]:
     return [{"code": w.code, "message": w.message, "position": w.position} for w in frame.warnings]
 
 
-def _classify(frame: Frame, cfg: LoggerConfig | None, rules: Rules, now: datetime) -> tuple[Kind, str | None]:
+def _classify(
+    frame: Frame | CleanFrame, cfg: LoggerConfig | None, rules: Rules, now: datetime
+) -> tuple[Kind, str | None]:
     if not frame.crc.ok and frame.crc.variant is None and not rules.accept_bad_crc:
         return "bad_crc", f"CRC {frame.crc.given} does not match (expected {frame.crc.expected})"
     if not frame.mn:
@@ -387,12 +221,13 @@ def prepare(
     """Decode and classify a batch.  ``lookup`` gives the register's view of the MNs
     seen (an MN missing from its answer is unknown, so its data are quarantined)."""
     frames = [b.raw for b in batch if not b.garbage]
-    results = decode_many(frames)
-    configs = lookup({r.mn for r in results if isinstance(r, Frame) and r.mn})
+    results = decode_batch(frames)
+    configs = lookup({r.mn for r in results if not isinstance(r, HJ212Error) and r.mn})
     decoded = iter(results)
+    times: dict[tuple[str, float], datetime | None] = {}  # loggers share their minutes
     out: list[Prepared] = []
     for inc in batch:
-        p = Prepared(incoming=inc, kind="garbage", raw_sha=_hex(inc.raw))
+        p = Prepared(incoming=inc, kind="garbage", raw_sha=digest(inc.raw))
         out.append(p)
         if inc.garbage:
             p.error = f"{len(inc.raw)} bytes outside any frame"
@@ -402,8 +237,9 @@ def prepare(
             p.kind, p.error = "undecodable", f"{result.code}: {result.message}"
             continue
         frame = result
-        p.frame, p.mn, p.cn, p.qn, p.version = frame, frame.mn, frame.cn, frame.qn, frame.version
-        p.warnings = _warnings(frame)
+        p.decoded, p.mn, p.cn, p.qn, p.version = frame, frame.mn, frame.cn, frame.qn, frame.version
+        if frame.warnings:
+            p.warnings = _warnings(frame)
         cfg = configs.get(frame.mn) if frame.mn else None
         p.quarantined = cfg is None or not cfg.registered
         kind, error = _classify(frame, cfg, rules, now)
@@ -411,7 +247,10 @@ def prepare(
         dt_text = frame.data_time
         if dt_text is not None and kind in ("data", "part", "message"):
             p.data_time_text = dt_text
-            p.data_time = parse_data_time(dt_text, cfg.offset_hours if cfg else 8.0)
+            when = (dt_text, cfg.offset_hours if cfg else 8.0)
+            if when not in times:
+                times[when] = parse_data_time(*when)
+            p.data_time = times[when]
             if p.data_time is None:
                 p.kind, p.error = "bad_time", f"DataTime {dt_text!r} is not YYYYMMDDhhmmss"
                 continue
@@ -421,17 +260,22 @@ def prepare(
                 p.time_flag = "past"
         if p.kind in ("data", "part"):
             p.period = PERIODS.get(frame.cn or "", "other")
-            p.content_hash = content_hash(frame.cn or "", frame.params, frame.items)
+            if frame.__class__ is CleanFrame:
+                p.content_hash = clean_content_hash(frame)
+            else:
+                p.content_hash = content_hash(frame.cn or "", frame.params, frame.items)  # type: ignore[union-attr]
     return out
 
 
 def reply_for(p: Prepared) -> bytes | None:
     """The reply owed for a frame once its verdict is durable (None: no reply)."""
-    frame = p.frame
-    if frame is None:
+    decoded = p.decoded
+    if decoded is None:
         return None
     if p.kind in ACKED:
-        return data_ack(frame) if frame.ack_requested else None
+        return data_ack(decoded) if decoded.ack_requested else None
+    frame = p.frame
+    assert frame is not None
     if p.kind == "notice":
         return notice_ack(frame)
     if p.kind == "request":

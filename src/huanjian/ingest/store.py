@@ -27,21 +27,12 @@ from huanjian.core.context import ActionContext
 from huanjian.core.db import Database
 from huanjian.core.time import utcnow
 from huanjian.core.tx import Tx
-from huanjian.hj212 import Frame, decode
-from huanjian.hj212.model import Value
+from huanjian.hj212 import CleanFrame, Frame, Value, decode
 from huanjian.ingest import commands, packs, repository
 from huanjian.ingest.bulk import BulkWriter, parse_sqlite_datetime, sqlite_datetime
+from huanjian.ingest.layouts import READING_VALUE_COLUMNS, content_hash, reading_rows
 from huanjian.ingest.models import IngestFrame, IngestLogger, IngestPart, IngestReading, IngestRecord
-from huanjian.ingest.pipeline import (
-    READING_VALUE_COLUMNS,
-    Incoming,
-    LoggerConfig,
-    Prepared,
-    Rules,
-    content_hash,
-    prepare,
-    reading_tuple,
-)
+from huanjian.ingest.pipeline import Incoming, LoggerConfig, Prepared, Rules, prepare
 
 log = logging.getLogger("huanjian.ingest")
 
@@ -78,7 +69,7 @@ class _Version:
     copies_added: int = 0
     last_received_at: datetime | None = None
     new: Prepared | None = None  # the frame that creates it (new records only)
-    items: Mapping[str, Mapping[str, Value]] | None = None
+    source: Frame | CleanFrame | None = None  # what its readings are read from (new records only)
     params: Mapping[str, str] | None = None
 
 
@@ -197,9 +188,9 @@ class IngestStore:
         """9011/9012 from loggers: matched to the queued command by QN, in this transaction."""
         replies = []
         for p in batch:
-            if p.kind != "reply" or p.cn not in ("9011", "9012") or not p.qn or not p.mn or p.frame is None:
+            if p.kind != "reply" or p.cn not in ("9011", "9012") or not p.qn or not p.mn or p.decoded is None:
                 continue
-            value = p.frame.params.get("QnRtn" if p.cn == "9011" else "ExeRtn")
+            value = p.decoded.params.get("QnRtn" if p.cn == "9011" else "ExeRtn")
             rtn = int(value) if value is not None and value.isdigit() and len(value) <= 6 else None
             replies.append((p.mn, p.qn, p.cn, rtn, p.incoming.received_at, p.frame_id))
         if replies:
@@ -326,15 +317,15 @@ class IngestStore:
         now: datetime,
     ) -> list[_Version]:
         """Dedup and conflict marking; inserts the new records, returns them (for readings)."""
-        candidates: list[tuple[Prepared, Mapping[str, Mapping[str, Value]], Mapping[str, str], str]] = []
+        candidates: list[tuple[Prepared, Frame | CleanFrame, Mapping[str, str], str]] = []
         for i, p in enumerate(batch):
             if p.kind == "data":
-                assert p.frame is not None and p.content_hash is not None
-                candidates.append((p, p.frame.items, p.frame.params, p.content_hash))
+                assert p.decoded is not None and p.content_hash is not None
+                candidates.append((p, p.decoded, p.decoded.params, p.content_hash))
             elif i in assembled:
                 merged = assembled[i][0]
                 h = content_hash(merged.cn or "", merged.params, merged.items)
-                candidates.append((p, merged.items, merged.params, h))
+                candidates.append((p, merged, merged.params, h))
         if not candidates:
             return []
         keys = {(p.mn, p.cn, p.data_time) for p, *_ in candidates}
@@ -343,7 +334,7 @@ class IngestStore:
             key = (mn, cn, data_time, _subject(cn, stored))
             by_key[key].append(_Version(rid, h, bool(current), bool(conflict)))
         links: list[tuple[Prepared, _Version]] = []
-        for p, items, params, h in candidates:
+        for p, source, params, h in candidates:
             versions = by_key[(p.mn, p.cn, p.data_time, _subject(p.cn, params))]
             match = next((v for v in versions if v.content_hash == h), None)
             if match is not None:
@@ -358,7 +349,7 @@ class IngestStore:
                     match.current, match.flipped = True, True
                 links.append((p, match))
                 continue
-            new = _Version(None, h, True, bool(versions), new=p, items=items, params=params)
+            new = _Version(None, h, True, bool(versions), new=p, source=source, params=params)
             for v in versions:
                 if v.current or not v.conflict:
                     v.current, v.conflict, v.flipped = False, True, True
@@ -477,26 +468,16 @@ class IngestStore:
         fresh: list[_Version],
         new_months: set[tuple[int, int]],
     ) -> None:
-        rows: list[list[Any]] = []
-        append = rows.append
+        rows: list[tuple[Any, ...]] = []
         dt, js, flag = bulk.dt, bulk.json, bulk.flag
         months: set[tuple[int, int]] = set()
         for v in fresh:
             p = v.new
-            assert p is not None and v.items is not None and p.data_time is not None
-            wire = p.frame.wire_codes if p.frame is not None else {}
+            assert p is not None and v.source is not None and p.data_time is not None
             months.add((p.data_time.year, p.data_time.month))
-            head = [v.id, None, dt(p.data_time), p.mn, p.period or "other", None]
+            head = (v.id, dt(p.data_time), p.mn, p.period or "other")
             tail = (dt(p.incoming.received_at), flag(v.current), flag(v.conflict))
-            for code, fields in v.items.items():
-                values, extra = reading_tuple(fields)
-                row = head.copy()
-                row[1] = code[:32]
-                row[5] = wire.get(code, code)[:32]
-                row += values
-                row.append(js(extra))
-                row += tail
-                append(row)
+            rows += reading_rows(v.source, head, tail, js)
         if not rows:
             return
         if self.is_postgres:
