@@ -105,6 +105,46 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _tree(pid: int) -> list[int]:
+    """The gateway and its writer processes (children, recursively)."""
+    out = [pid]
+    with contextlib.suppress(OSError):
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                for child in fh.read().split():
+                    out += _tree(int(child))
+    return out
+
+
+def _tree_cpu(pid: int, seen: dict[int, float]) -> float:
+    """CPU seconds of the process tree; ``seen`` keeps the last reading of each process,
+    so a writer that exited before the end still counts."""
+    for p in _tree(pid):
+        with contextlib.suppress(OSError):
+            seen[p] = _cpu_seconds(p)
+    return sum(seen.values())
+
+
+def _postgres_cpu() -> float:
+    """CPU seconds of every PostgreSQL server process on the machine (the benchmark's own
+    database is the only busy one)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/comm") as fh:
+                if fh.read().strip() in ("postgres", "postmaster"):
+                    total += _cpu_seconds(int(entry))
+    return total
+
+
+def _rss_kib(pid: int, field: str = "VmHWM:") -> int:
+    with open(f"/proc/{pid}/status") as fh:
+        for line in fh:
+            if line.startswith(field):
+                return int(line.split()[1])
+    return 0
+
+
 def _database(backend: str, tmp: Path) -> tuple[str, str | None]:
     if backend == "sqlite":
         return f"sqlite:///{tmp / 'bench.db'}", None
@@ -142,6 +182,12 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=300, help="frames per logger")
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument(
+        "--writers",
+        type=int,
+        default=None,
+        help="HUANJIAN_GATEWAY_WRITERS (default: the gateway's own)",
+    )
+    parser.add_argument(
         "--gateway-src",
         type=Path,
         help="Run the gateway (and the schema) from another checkout's src/, for before/after "
@@ -177,6 +223,8 @@ def main() -> None:
         "HUANJIAN_GATEWAY_RATE_FRAMES_PER_SECOND": "100000",
         "HUANJIAN_GATEWAY_RATE_BURST": "100000",
     }
+    if args.writers is not None:
+        env["HUANJIAN_GATEWAY_WRITERS"] = str(args.writers)
     if args.gateway_src:
         env["PYTHONPATH"] = str(args.gateway_src.resolve())
     gw = subprocess.Popen(  # the gateway in its own process
@@ -194,14 +242,22 @@ def main() -> None:
         peak = {"fds": 0, "rss_kib": 0}
         sampling = threading.Event()
 
-        def sample() -> None:  # open sockets and resident memory of the gateway while it works
+        tree_cpu: dict[int, float] = {}
+        peak["tree_rss_kib"] = 0
+
+        def sample() -> None:  # open sockets, memory and CPU of the gateway (and writers) as it works
             while not sampling.wait(0.5):
                 with contextlib.suppress(OSError):
                     peak["fds"] = max(peak["fds"], len(os.listdir(f"/proc/{gw.pid}/fd")))
+                    rss = sum(_rss_kib(p, "VmRSS:") for p in _tree(gw.pid))
+                    peak["tree_rss_kib"] = max(peak["tree_rss_kib"], rss)
+                    _tree_cpu(gw.pid, tree_cpu)
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         cpu_before = _cpu_seconds(gw.pid)
+        tree_before = _tree_cpu(gw.pid, tree_cpu)
+        pg_before = _postgres_cpu()
         out: mp.Queue = mp.Queue()  # type: ignore[type-arg]
         client = mp.Process(
             target=_client, args=("127.0.0.1", port, args.loggers, args.rate, args.frames, out)
@@ -211,11 +267,10 @@ def main() -> None:
         client.join()
         sampling.set()
         gw_cpu = _cpu_seconds(gw.pid) - cpu_before
-        rss_kib = 0
-        with open(f"/proc/{gw.pid}/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    rss_kib = int(line.split()[1])
+        all_cpu = _tree_cpu(gw.pid, tree_cpu) - tree_before
+        pg_cpu = _postgres_cpu() - pg_before
+        writers = len(_tree(gw.pid)) - 1
+        rss_kib = _rss_kib(gw.pid)
     finally:
         gw.send_signal(signal.SIGTERM)
         gw.wait(60)
@@ -237,8 +292,12 @@ def main() -> None:
         "gateway_peak_open_fds": peak["fds"],
         "client_connects": result["connects"],
         "client_gave_up": result["gave_up"],
+        "gateway_child_processes": writers,
+        "gateway_tree_peak_rss_mib": round(peak["tree_rss_kib"] / 1024, 1),
         "gateway_cpu_s": round(gw_cpu, 2),
         "gateway_cpu_us_per_frame": round(gw_cpu / max(1, result["acked"]) * 1e6, 1),
+        "gateway_and_writers_cpu_us_per_frame": round(all_cpu / max(1, result["acked"]) * 1e6, 1),
+        "postgres_cpu_us_per_frame": round(pg_cpu / max(1, result["acked"]) * 1e6, 1) if pg_name else None,
         "client_cpu_s": round(result["cpu_s"], 2),
         "load_before": load_before,
         "load_after": " ".join(f"{x:.2f}" for x in os.getloadavg()),

@@ -8,6 +8,7 @@ rolled back, with the code under test committing to savepoints.
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -119,3 +120,39 @@ def tx(session: Session) -> Tx:
 @pytest.fixture
 def system() -> Principal:
     return Principal.system()
+
+
+# Tests that need real commits across connections and processes (gateway, writer
+# processes, concurrent transactions): a migrated database of their own, a SQLite
+# file or a fresh PostgreSQL database.
+@pytest.fixture(params=["sqlite", "postgresql"])
+def fresh_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'gateway.db'}"
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+    else:
+        yield from _fresh_pg()
+
+
+@pytest.fixture
+def fresh_pg_url() -> Iterator[str]:
+    """Like ``fresh_db_url``, PostgreSQL only (what only PostgreSQL does: writer processes)."""
+    yield from _fresh_pg()
+
+
+def _fresh_pg() -> Iterator[str]:
+    name = f"huanjian_gw_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG_SERVER}/{name}"
+    try:
+        engine = make_engine(url)
+        migrate.upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
         50000,
         description="Python's young-generation GC threshold while the gateway runs (0: Python's default).",
     )
+    gateway_writers: int = Field(
+        0,
+        description="Writer processes storing the gateway's batches, routed by MN (PostgreSQL only; "
+        "0: one per core, at least two; SQLite always uses one writer thread).",
+    )
     ingest_batch_size: int = Field(1000, description="Frames written per ingest transaction at most.")
     ingest_future_seconds: int = Field(
         600, description="DataTime more than this ahead of the receive time is flagged `future`."

@@ -173,3 +173,47 @@ def test_entry_is_written_in_the_callers_transaction(tx: Tx) -> None:
 def test_payloads_round_trip_through_the_database(tx: Tx, value: Any) -> None:
     tx.audit("thing.update", "thing", 7, before=value, after=value)
     assert _verify(tx.session).ok
+
+
+def test_two_first_entries_at_once_are_chained_not_collided(fresh_db_url: str) -> None:
+    """On PostgreSQL two transactions writing the very first entry at once both found no
+    head row to lock and both took id 1 (seen with the gateway's writer processes); the
+    second must wait for the first and chain after it."""
+    import threading
+
+    from huanjian.core.context import ActionContext
+    from huanjian.core.db import Database
+
+    db = Database(fresh_db_url)
+    first_written = threading.Event()
+    release_first = threading.Event()
+    errors: list[BaseException] = []
+
+    def writer(name: str, hold: bool) -> None:
+        try:
+            with db.unit_of_work() as session:
+                tx = Tx(session, ActionContext.system(name, name), KEY)
+                tx.audit("thing.create", "thing", name)
+                session.flush()
+                if hold:
+                    first_written.set()
+                    release_first.wait(10)
+        except BaseException as exc:
+            errors.append(exc)
+
+    a = threading.Thread(target=writer, args=("a", True))
+    a.start()
+    assert first_written.wait(10)
+    b = threading.Thread(target=writer, args=("b", False))
+    b.start()
+    b.join(0.5)  # b waits for a's transaction (on SQLite for the write lock)
+    release_first.set()
+    a.join(20)
+    b.join(20)
+    try:
+        assert not errors, errors
+        with db.unit_of_work() as session:
+            result = service.verify(session, KEY)
+            assert result.ok and result.count == 2, result.problems
+    finally:
+        db.dispose()

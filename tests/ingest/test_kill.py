@@ -59,6 +59,29 @@ def _start(url: str, port: int, data_dir: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("gateway did not start")
 
 
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        out += [int(c) for c in (task / "children").read_text().split()]
+    return out
+
+
+def _wait_gone(pids: list[int]) -> None:
+    deadline = time.monotonic() + 10
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        alive = [p for p in alive if Path(f"/proc/{p}").exists() and "Z" not in _state(p)]
+        time.sleep(0.05)
+    assert not alive, f"writer processes {alive} outlived the gateway"
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "Z"
+
+
 async def _drive(url: str, port: int, data_dir: Path) -> tuple[list[SimLogger], SimStats]:
     start = datetime(2024, 3, 1, 15, 30, tzinfo=UTC)  # 23:30 CST: the stream crosses midnight
     stats = SimStats()
@@ -81,8 +104,12 @@ async def _drive(url: str, port: int, data_dir: Path) -> tuple[list[SimLogger], 
         async with asyncio.timeout(60):
             while stats.acked < LOGGERS * FRAMES // 3:  # noqa: ASYNC110 - polling a counter
                 await asyncio.sleep(0.005)
+        writers = _children(proc.pid)
+        if url.startswith("postgresql"):
+            assert len(writers) >= 2  # writer processes (HUANJIAN_GATEWAY_WRITERS=0: at least two)
         proc.send_signal(signal.SIGKILL)  # mid-stream: no chance to finish anything
         proc.wait()
+        _wait_gone(writers)  # the writers die with the gateway: nothing keeps writing
         killed_at = stats.acked
         assert 0 < killed_at < LOGGERS * FRAMES
         await asyncio.sleep(0.3)

@@ -6,18 +6,28 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select
+from sqlalchemy import Row, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from huanjian.audit.models import AuditEntry, AuditHead
 from huanjian.core.scope import Scope, jurisdiction_filter
 
+#: Advisory lock key serialising the very first audit entry on PostgreSQL (no head row to lock yet).
+_FIRST_ENTRY_LOCK = 0x6A6A_0001
+
 
 def lock_head(session: Session) -> AuditHead | None:
     stmt = select(AuditHead).where(AuditHead.id == 1)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update()
-    return session.scalars(stmt).one_or_none()
+    if session.get_bind().dialect.name != "postgresql":
+        return session.scalars(stmt).one_or_none()  # SQLite: the write lock serialises writers
+    head = session.scalars(stmt.with_for_update()).one_or_none()
+    if head is None:
+        # Two transactions writing the first entry at once would both see no head and both
+        # take id 1 (seen with concurrent ingest writers): the first one in holds this lock
+        # until it commits; the other then finds (and locks) the head it wrote.
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_ENTRY_LOCK})
+        head = session.scalars(stmt.with_for_update().execution_options(populate_existing=True)).one_or_none()
+    return head
 
 
 def get_head(session: Session) -> AuditHead | None:

@@ -8,19 +8,20 @@ Two layers, like h11 under uvicorn:
   the per-MN state of the loggers seen on the connection (a DTU may carry several).
   It never touches a socket or a clock of its own, so it is tested directly.
 * :class:`Gateway` is the asyncio shell.  Each connection reads, feeds the
-  protocol and puts the segments of each read on one bounded queue as a group
-  with one future (per-frame futures and queue operations cost more than the
-  frame's share of the database work at thousands of frames/s); a single
-  writer task takes whole groups up to the batch size, stores each batch in one
-  transaction (:class:`~huanjian.ingest.store.IngestStore`, in a thread) and
-  resolves the futures with the replies owed.  Each connection writes the
-  replies of a group in order, in one write, **after** the commit: a frame is
-  acknowledged only once it is durable.
+  protocol and puts the segments of each read, routed by MN to one of the
+  writers (:mod:`~huanjian.ingest.writers`: a thread, or writer processes on
+  PostgreSQL), on that writer's bounded queue as a group with one future
+  (per-frame futures and queue operations cost more than the frame's share of
+  the database work at thousands of frames/s); one loop per writer takes whole
+  groups up to the batch size, has each batch stored in one transaction
+  (:class:`~huanjian.ingest.store.IngestStore`) and resolves the futures with
+  the replies owed.  Each connection writes the replies of a group in order, in
+  one write, **after** the commit: a frame is acknowledged only once it is durable.
 
 Backpressure: a connection stops reading when it has ``inflight`` frames not
-yet answered, and every connection stops when the queue holds ``queue_frames``
-frames, so a slow database slows the loggers (no reply until stored) instead
-of growing memory.  Groups are cut to at most the smallest of these limits and
+yet answered, and every connection stops when a writer's queue holds its share
+of ``queue_frames`` frames, so a slow database slows the loggers (no reply until
+stored) instead of growing memory.  Groups are cut to at most the smallest of these limits and
 the batch size, so every bound holds frame by frame.
 
 Shutdown (:meth:`Gateway.stop`): stop accepting, stop reading, store and answer
@@ -33,6 +34,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import time
 from collections import deque
 from collections.abc import Callable
@@ -40,13 +42,20 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy.exc import DBAPIError, OperationalError
-
 from huanjian.core.time import utcnow
 from huanjian.hj212 import FrameSplitter, Segment
 from huanjian.ingest import commands
-from huanjian.ingest.pipeline import Incoming, Prepared, reply_for
+from huanjian.ingest.pipeline import Incoming
 from huanjian.ingest.store import IngestStore
+from huanjian.ingest.writers import (
+    Outcome,
+    ProcessWriter,
+    ThreadWriter,
+    WriteFailed,
+    Writer,
+    WriterSpec,
+    route,
+)
 from huanjian.settings import Settings
 
 if TYPE_CHECKING:
@@ -115,7 +124,7 @@ class ConnectionProtocol:
         self._refill(now)
         return 0.0 if self._tokens >= 0 else -self._tokens / self.rate
 
-    def stored(self, p: Prepared, now: float) -> None:
+    def stored(self, p: Outcome, now: float) -> None:
         """Record the outcome of one frame of this connection."""
         if not p.mn:
             return
@@ -123,9 +132,8 @@ class ConnectionProtocol:
         if s is None:
             s = self.loggers[p.mn] = LoggerSession(p.mn)
         s.version = p.version or s.version
-        if p.decoded is not None:
-            s.pw = p.decoded.pw or s.pw
-            s.st = p.decoded.st or s.st
+        s.pw = p.pw or s.pw
+        s.st = p.st or s.st
         s.frames += 1
         s.last_verdict = p.verdict
         s.last_seen = now
@@ -148,6 +156,8 @@ class GatewayConfig:
     set_clock_on_connect: bool = False
     gc_threshold: int = 50000
     """Python's young-generation GC threshold while the gateway runs (0: leave it)."""
+    writers: int = 1
+    """Writer processes (1: the store runs in a thread of the gateway process)."""
 
     @classmethod
     def from_settings(cls, s: Settings, host: str | None = None, port: int | None = None) -> GatewayConfig:
@@ -166,6 +176,7 @@ class GatewayConfig:
             command_poll=s.gateway_command_poll_seconds,
             set_clock_on_connect=s.gateway_set_clock_on_connect,
             gc_threshold=s.gateway_gc_threshold,
+            writers=writers_for(s),
         )
 
 
@@ -187,6 +198,7 @@ class _Conn:
     room: asyncio.Event = field(default_factory=asyncio.Event)
     replies: asyncio.Queue[_Item | None] = field(default_factory=asyncio.Queue)
     reading: asyncio.Task[None] | None = None
+    target: int = 0  # the writer of the last frame with an MN
 
     async def reserve(self, count: int) -> None:
         """Wait until ``count`` more frames may be in flight on this connection."""
@@ -308,14 +320,18 @@ class Gateway:
         self.clock = clock
         self.wallclock = wallclock
         self.stats = GatewayStats()
-        self._queue = _FrameQueue(self.config.queue_frames)
         cfg = self.config
+        n = max(1, cfg.writers)
+        #: One queue and one write loop per writer; frames are routed to them by MN.
+        self._queues = [_FrameQueue(max(1, cfg.queue_frames // n)) for _ in range(n)]
+        self._queue = self._queues[0]
+        self._writers: list[Writer] = []
         #: Most frames in one queued group: every bound (queue, in-flight, batch) holds per frame.
         self._group = max(1, min(cfg.queue_frames, cfg.inflight_per_connection, cfg.batch_size))
         self._conns: set[_Conn] = set()
         self._by_mn: dict[str, _Conn] = {}
         self._server: asyncio.Server | None = None
-        self._writer_task: asyncio.Task[None] | None = None
+        self._writer_tasks: list[asyncio.Task[None]] = []
         self._gc_before: tuple[int, int, int] | None = None
         self._handlers: set[asyncio.Task[None]] = set()
         self._stopping = False
@@ -334,7 +350,16 @@ class Gateway:
             # docs/benchmarks.md).  Decoding and storing make no reference cycles to wait for.
             self._gc_before = gc.get_threshold()
             gc.set_threshold(self.config.gc_threshold, *self._gc_before[1:])
-        self._writer_task = asyncio.create_task(self._write_loop(), name="hj212-writer")
+        if len(self._queues) == 1:
+            self._writers = [ThreadWriter(self.store)]
+        else:
+            spec = WriterSpec.of(self.store, self.config.gc_threshold)
+            self._writers = [ProcessWriter(spec) for _ in self._queues]
+        await asyncio.gather(*(w.start() for w in self._writers))
+        self._writer_tasks = [
+            asyncio.create_task(self._write_loop(i), name=f"hj212-writer-{i}")
+            for i in range(len(self._queues))
+        ]
         if self.config.command_poll > 0:
             self._command_task = asyncio.create_task(self._command_loop(), name="hj212-commands")
         self._server = await asyncio.start_server(
@@ -367,16 +392,22 @@ class Gateway:
             if conn.reading is not None:
                 conn.reading.cancel()
         try:
-            await asyncio.wait_for(self._queue.join(), self.config.shutdown_grace)
+            await asyncio.wait_for(
+                asyncio.gather(*(q.join() for q in self._queues)), self.config.shutdown_grace
+            )
         except TimeoutError:
-            log.warning("gateway stop: %d frames not stored within the grace period", self._queue.qsize())
+            waiting = sum(q.qsize() for q in self._queues)
+            log.warning("gateway stop: %d frames not stored within the grace period", waiting)
         if self._handlers:
             await asyncio.wait(set(self._handlers), timeout=self.config.shutdown_grace)
-        if self._writer_task is not None:
-            self._writer_task.cancel()
+        for task in self._writer_tasks:
+            task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
-                await self._writer_task
+                await task
         self._fail_pending()
+        for writer in self._writers:
+            with contextlib.suppress(Exception):
+                await writer.close()
         for task in list(self._handlers):
             task.cancel()
         if self._server is not None:
@@ -399,14 +430,15 @@ class Gateway:
             await self.stop()
 
     def _fail_pending(self) -> None:
-        while True:
-            try:
-                item = self._queue.get_nowait()
-            except IndexError:
-                return
-            if not item.future.done():
-                item.future.set_exception(ConnectionAbortedError("gateway stopped before storing"))
-            self._queue.task_done()
+        for queue in self._queues:
+            while True:
+                try:
+                    item = queue.get_nowait()
+                except IndexError:
+                    break
+                if not item.future.done():
+                    item.future.set_exception(ConnectionAbortedError("gateway stopped before storing"))
+                queue.task_done()
 
     # -- connections ------------------------------------------------------------------
 
@@ -482,20 +514,39 @@ class Gateway:
         received = self.wallclock()
         peer = conn.proto.peer
         size = self._group
-        for at in range(0, len(segments), size):
-            chunk = segments[at : at + size]
-            await conn.reserve(len(chunk))
-            item = _Item(
-                [Incoming(s.data, peer, received, "gateway", garbage=s.kind == "garbage") for s in chunk],
-                loop.create_future(),
-                conn,
-            )
-            try:
-                await self._queue.put(item)  # waits when full: backpressure on every connection
-            except BaseException:
-                conn.release(len(chunk))
-                raise
-            conn.replies.put_nowait(item)
+        for target, run in self._routed(conn, segments):
+            queue = self._queues[target]
+            for at in range(0, len(run), size):
+                chunk = run[at : at + size]
+                await conn.reserve(len(chunk))
+                item = _Item(
+                    [Incoming(s.data, peer, received, "gateway", garbage=s.kind == "garbage") for s in chunk],
+                    loop.create_future(),
+                    conn,
+                )
+                try:
+                    await queue.put(item)  # waits when full: backpressure on every connection
+                except BaseException:
+                    conn.release(len(chunk))
+                    raise
+                conn.replies.put_nowait(item)
+
+    def _routed(self, conn: _Conn, segments: list[Segment]) -> list[tuple[int, list[Segment]]]:
+        """Runs of consecutive segments for the same writer (in order: replies keep it)."""
+        n = len(self._queues)
+        if n == 1:
+            return [(0, segments)]
+        runs: list[tuple[int, list[Segment]]] = []
+        for s in segments:
+            target = route(s.data, n) if s.kind != "garbage" else None
+            if target is None:
+                target = conn.target  # no MN: with what the connection sent last
+            conn.target = target
+            if runs and runs[-1][0] == target:
+                runs[-1][1].append(s)
+            else:
+                runs.append((target, [s]))
+        return runs
 
     async def _send_replies(self, conn: _Conn) -> None:
         """Write replies in the order frames arrived, each group once its batch committed."""
@@ -522,49 +573,42 @@ class Gateway:
 
     # -- storage ---------------------------------------------------------------------
 
-    async def _write_loop(self) -> None:
+    async def _write_loop(self, index: int) -> None:
+        queue = self._queues[index]
         while True:
-            batch = await self._queue.get_batch(self.config.batch_size)
+            batch = await queue.get_batch(self.config.batch_size)
             try:
-                await self._store(batch)
+                await self._store(batch, index)
             finally:
-                self._queue.task_done(len(batch))
+                queue.task_done(len(batch))
 
-    async def _store(self, batch: list[_Item]) -> None:
+    async def _store(self, batch: list[_Item], index: int) -> None:
         incomings = [inc for i in batch for inc in i.incomings]
         delay = 0.05
         attempts = 0
         while True:
             attempts += 1
             try:
-                result = await asyncio.to_thread(self.store.write, incomings)
+                result = await self._writers[index].write(incomings)
                 break
-            except (OperationalError, DBAPIError) as exc:
+            except WriteFailed as exc:
                 self.stats.store_errors += 1
-                connection_lost = isinstance(exc, OperationalError) or exc.connection_invalidated
-                if (not connection_lost and attempts >= 3) or (self._stopping and attempts >= 3):
+                give_up = not exc.retry or (attempts >= 3 and (not exc.connection_lost or self._stopping))
+                if give_up:
                     if len(incomings) > 1:  # find the frame that fails, store the others
-                        await self._store_one_by_one(batch)
+                        await self._store_one_by_one(batch, index)
                         return
                     log.error("cannot store a frame from %s: %s", incomings[0].peer, exc)
                     self._fail(batch, exc)
                     return
-                log.warning("storing a batch failed (%s); retrying in %.2fs", exc.__class__.__name__, delay)
+                log.warning("storing a batch failed (%s); retrying in %.2fs", str(exc)[:200], delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
-            except Exception as exc:
-                self.stats.store_errors += 1
-                if len(incomings) > 1:
-                    await self._store_one_by_one(batch)
-                    return
-                log.exception("cannot store a frame from %s", incomings[0].peer)
-                self._fail(batch, exc)
-                return
         self.stats.batches += 1
         self.stats.frames += len(incomings)
         self.stats.store_seconds += result.seconds
         now = self.clock()
-        prepared = iter(result.prepared)
+        prepared = iter(result.outcomes)
         verdicts = self.stats.verdicts
         for item in batch:
             conn = item.conn
@@ -582,17 +626,17 @@ class Gateway:
                         self._just_connected.add(p.mn)
                         self._command_wake.set()
                     self._by_mn[p.mn] = conn
-                replies.append(reply_for(p))
+                replies.append(p.reply)
             if not item.future.done():
                 item.future.set_result(replies)
 
-    async def _store_one_by_one(self, batch: list[_Item]) -> None:
+    async def _store_one_by_one(self, batch: list[_Item], index: int) -> None:
         """A batch failed: store each frame alone, so one bad frame costs only its own reply."""
         for item in batch:
             parts: list[bytes | None] = []
             for inc in item.incomings:
                 single = _Item([inc], asyncio.get_running_loop().create_future(), item.conn)
-                await self._store([single])
+                await self._store([single], index)
                 try:
                     parts += await single.future
                 except Exception:
@@ -653,3 +697,13 @@ def for_runtime(rt: Runtime, host: str | None = None, port: int | None = None) -
     from huanjian.ingest.service import store_for
 
     return Gateway(store_for(rt), GatewayConfig.from_settings(rt.settings, host, port))
+
+
+def writers_for(s: Settings) -> int:
+    """``gateway_writers``, where 0 means: one per core on PostgreSQL (at least two), one on
+    SQLite (a single writer at a time anyway, so more processes would only queue)."""
+    if not s.effective_database_url.startswith("postgresql"):
+        return 1
+    if s.gateway_writers > 0:
+        return s.gateway_writers
+    return max(2, os.cpu_count() or 1)

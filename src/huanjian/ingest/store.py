@@ -204,7 +204,11 @@ class IngestStore:
                 tx = Tx(session, ActionContext.system(self.channel, self.channel), self.audit_key)
                 commands.queue_clock_set(tx, sorted(connected_now))
                 session.flush()
-            return commands.due(session, mns)
+            due = commands.due(session, mns)
+            # The loggers' offsets for the request frames (offset_hours): with writer
+            # processes this store never sees their batches, so it looks them up here.
+            self._lookup(session, {d.mn for d in due})
+            return due
 
     def mark_sent(self, sent: Sequence[tuple[int, bytes]], at: datetime) -> None:
         with self.db.unit_of_work() as session:
@@ -490,6 +494,9 @@ class IngestStore:
             if not PARTITION_YEARS[0] <= year < PARTITION_YEARS[1]:
                 continue  # the default partition takes it
             name = f"ingest_reading_p{year:04d}{month:02d}"
+            # Writer processes may meet a new month at once: the first creates the partition
+            # while holding this lock until it commits, the others then find it.
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:n))"), {"n": name})
             exists = session.execute(text("SELECT to_regclass(:n)"), {"n": name}).scalar()
             if exists:
                 continue
