@@ -28,7 +28,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from huanjian.hj212 import _cp
-from huanjian.hj212._text import CANONICAL_NUMBERS_RE, NUMBERS_RE, WHITESPACE_RE, valid_time14
+from huanjian.hj212._text import CANONICAL_NUMBERS_RE, NUMBERS_RE, valid_time14
 from huanjian.hj212.clean import CleanFrame
 from huanjian.hj212.codes import COMMANDS
 from huanjian.hj212.crc import hj212_crc_batch
@@ -50,38 +50,29 @@ _VERSIONS: dict[int, Version] = {1: "2017", 2: "2025"}
 _CHUNK = 500
 
 
-#: Per MN, the CP layout it sent last and a regular expression for exactly that layout:
-#: a logger sends the same keys every minute, so one C match replaces the split, the
-#: partition of every item and the layout lookup.  Bounded like the plan cache.
-_LAST_LAYOUT: dict[bytes, tuple[_cp.Plan, re.Pattern[str]]] = {}
+#: Per MN, the CP layout it sent last and a regular expression for a whole clean frame
+#: of that MN with exactly that layout: a logger sends the same keys every minute, so
+#: one C match over the decoded text checks the envelope, the header and every key and
+#: hands out every value, replacing the header match, the split, the partition of every
+#: item and the layout lookup.  Bounded like the plan cache (a hostile sender cannot
+#: grow it without limit).
+_KNOWN: dict[bytes, tuple[_cp.Plan, re.Pattern[str]]] = {}
+#: A CP value of the clean lane: printable ASCII without space, ``;``, ``,`` or ``=``.
+_VALUE = r"([\x21-\x2b\x2d-\x3a\x3c\x3e-\x7e]*)"
+#: Where the MN stands in a clean frame (every header field before it has a fixed width).
+_MN_AT = slice(54, 78)
+_MN_TAG = slice(50, 54)
 
 
-def _split(mn: bytes, inner: str) -> tuple[_cp.Plan, tuple[str, ...]] | None:
-    """What :func:`_cp.split_fast` returns for ``inner`` (tested equal)."""
-    last = _LAST_LAYOUT.get(mn)
-    if last is not None and "//" not in inner:
-        plan, pattern = last
-        m = pattern.fullmatch(inner)
-        if m is not None:
-            values = m.groups()
-            # The checks split_fast makes once the keys are known (the keys are the plan's).
-            if WHITESPACE_RE.search("".join(plan.text(values))) is None and all(
-                _valid_time(values[i]) for i in plan.times
-            ):
-                return plan, values
-            return None
-    split = _cp.split_fast(inner)
-    if split is not None:
-        if len(_LAST_LAYOUT) >= 4096:
-            _LAST_LAYOUT.clear()
-        _LAST_LAYOUT[mn] = (split[0], _layout_pattern(split[1], inner))
-    return split
-
-
-def _layout_pattern(values: tuple[str, ...], inner: str) -> re.Pattern[str]:
-    keys = [piece.partition("=")[0] for piece in inner.replace(";", ",").split(",")]
-    assert len(keys) == len(values)
-    return re.compile("[;,]".join(re.escape(k) + "=([^;,=]*)" for k in keys), re.DOTALL)
+def _learn(mn: str, plan: _cp.Plan) -> None:
+    layout = "[;,]".join(re.escape(k) + "=" + _VALUE for k in plan.keys)
+    pattern = re.compile(
+        r"##([0-9]{4})(QN=([0-9]{17});ST=([0-9A-Z]{2});CN=([0-9]{4});PW=([0-9A-Za-z]{6});"
+        rf"MN={mn};Flag=([0-9]{{1,3}});CP=&&{layout}&&)([0-9A-Fa-f]{{4}})\r\n"
+    )
+    if len(_KNOWN) >= 4096:
+        _KNOWN.clear()
+    _KNOWN[mn.encode("ascii")] = (plan, pattern)
 
 
 def decode_batch(
@@ -115,43 +106,71 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
     crcs = hj212_crc_batch(segments).tolist()
     out: list[CleanFrame | Frame | HJ212Error | None] = [None] * len(frames)
 
-    # Clean lane: header by one regex per frame, CP values grouped by layout.
+    # Clean lane: one regex per frame (the MN's known layout, else the header's and a
+    # split), CP values grouped by layout.
     by_plan: dict[int, tuple[_cp.Plan, list[tuple[int, tuple[str, ...]]]]] = {}
     pending: list[tuple[int, tuple[Any, ...]]] = []
     fullmatch = _CLEAN.fullmatch
     commands = COMMANDS
+    known_layouts = _KNOWN
     for i, raw in enumerate(frames):
-        m = fullmatch(raw)
-        if m is None:
-            continue
-        declared_b, segment, qn_b, st_b, cn_b, pw_b, mn_b, flag_b, inner_b, given_b = m.groups()
-        actual = len(segment)
-        flag = int(flag_b)
+        known = known_layouts.get(raw[_MN_AT]) if raw[_MN_TAG] == b";MN=" else None
+        plan: _cp.Plan | None = None
+        if known is not None:
+            try:
+                text = raw.decode("ascii")
+            except UnicodeDecodeError:
+                text = ""
+            k = known[1].fullmatch(text) if "//" not in text else None
+            if k is not None:
+                fields = k.groups()
+                declared, qn, st, cn, pw, flag_s, given = (
+                    fields[0], fields[2], fields[3], fields[4], fields[5], fields[6], fields[-1]
+                )  # fmt: skip
+                values: tuple[str, ...] = fields[7:-1]
+                actual = k.end(2) - k.start(2)
+                mn = text[_MN_AT]
+                plan = known[0]
+                if not all(_valid_time(values[t]) for t in plan.times):
+                    continue  # split_fast refuses it too: the reference lane says why
+        if plan is None:
+            m = fullmatch(raw)
+            if m is None:
+                continue
+            declared_b, segment, qn_b, st_b, cn_b, pw_b, mn_b, flag_b, inner_b, given_b = m.groups()
+            declared, qn, st, cn, pw, mn, flag_s, given = (
+                declared_b.decode(), qn_b.decode(), st_b.decode(), cn_b.decode(),
+                pw_b.decode(), mn_b.decode(), flag_b.decode(), given_b.decode(),
+            )  # fmt: skip
+            actual = len(segment)
+            inner = inner_b.decode("ascii")
+            values = ()
+            if inner:
+                split = _cp.split_fast(inner)
+                if split is None:
+                    continue
+                plan, values = split
+        flag = int(flag_s)
         version = _VERSIONS.get(flag >> 2)
         if (
-            int(declared_b) != actual
+            int(declared) != actual
             or actual > MAX_SEGMENT
-            or int(given_b, 16) != crcs[i]
+            or int(given, 16) != crcs[i]
             or version is None
             or flag & 2
             or flag > 255
+            or cn not in commands
+            or not (qn[14:].isdigit() and _valid_time(qn[:14]))
         ):
             continue
-        qn = qn_b.decode("ascii")
-        cn = cn_b.decode("ascii")
-        if cn not in commands or not (qn[14:].isdigit() and _valid_time(qn[:14])):
-            continue
-        inner = inner_b.decode("ascii")
-        if inner:
-            split = _split(mn_b, inner)
-            if split is None:
-                continue
-            plan, values = split
+        if plan is not None:
+            if known is None or known[0] is not plan:
+                _learn(mn, plan)
             group = by_plan.get(id(plan))
             if group is None:
                 group = by_plan[id(plan)] = (plan, [])
             group[1].append((len(pending), values))
-        header = (raw, version, qn, st_b, cn, pw_b, mn_b, flag, given_b, crcs[i], actual)
+        header = (raw, version, qn, st, cn, pw, mn, flag, given, crcs[i], actual)
         pending.append((i, header))
 
     # Numbers of every frame of one layout: one validation, one conversion.
@@ -179,25 +198,11 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
         if cp is None:
             continue
         plan_or_none, values, floats, canonical = cp
-        raw, version, qn, st_b, cn, pw_b, mn_b, flag, given_b, crc, actual = header
+        raw, version, qn, st, cn, pw, mn, flag, given, crc, actual = header
         out[i] = CleanFrame(
-            raw=raw,
-            version=version,
-            qn=qn,
-            st=st_b.decode("ascii"),
-            cn=cn,
-            pw=pw_b.decode("ascii"),
-            mn=mn_b.decode("ascii"),
-            flag=flag,
-            crc_given=given_b.decode("ascii"),
-            crc_expected=f"{crc:04X}",
-            length=actual,
-            params=_params(plan_or_none, values),
-            plan=plan_or_none,
-            values=values,
-            numbers=floats,
-            canonical=canonical,
-        )
+            raw, version, qn, st, cn, pw, mn, flag, given, f"{crc:04X}", actual,
+            _params(plan_or_none, values), plan_or_none, values, floats, canonical,
+        )  # fmt: skip
 
     # Reference lane.
     for i, raw in enumerate(frames):
@@ -215,7 +220,7 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
 #: What a run of plain decimal numbers is made of (no sign ``+``, exponent, space or ``_``).
 _NUMBER_BYTES = b"0123456789.-,"
 #: Leading zeros (``007``, ``-01``) after the first piece; the first is checked apart.
-_LEADING_ZEROS = tuple(f"{sep}0{d}" for sep in ",-" for d in "0123456789")
+_LEADING_ZERO = re.compile(r"[,-]0[0-9]")
 _valid_time = functools.lru_cache(maxsize=8192)(valid_time14)
 
 
@@ -240,7 +245,7 @@ def _numbers(joined: str) -> tuple[list[float], bool] | None:
             or ".," in joined
             or "-." in joined
             or (joined[0] == "0" and joined[1:2].isdigit())
-            or any(z in joined for z in _LEADING_ZEROS)
+            or _LEADING_ZERO.search(joined) is not None
         )
         return numbers, canonical
     if NUMBERS_RE.fullmatch(joined) is None:
