@@ -74,3 +74,28 @@ def test_number_runs_are_checked_exactly_as_the_regular_expression_checks_them()
             pieces = joined.split(",")
             canonical = all(format(Decimal(p), "f") == p for p in pieces)
             assert got == ([float(Decimal(p)) for p in pieces], canonical), joined
+
+
+def test_layout_expressions_are_shared_and_not_made_for_layouts_sent_once() -> None:
+    """A frame-wide expression costs milliseconds to compile: one per layout, shared by the
+    loggers that send it, and none for a sender that changes its layout every frame."""
+    from huanjian.hj212 import batch
+
+    def frame(mn: str, minute: int, codes: list[str]) -> bytes:
+        items = {c: {"Avg": Decimal("1.5"), "Flag": "N"} for c in codes}
+        return encode(qn=f"2024030112{minute:02d}00000", st="31", cn="2051", pw="123456", mn=mn,
+                      ack=True, params={"DataTime": f"2024030112{minute:02d}00"}, items=items)  # fmt: skip
+
+    batch._KNOWN.clear(), batch._PATTERNS.clear(), batch._SEEN.clear()
+    hostile = "AAAAAAAAAAAAAAAAAAAAAAAA"
+    layouts = [["a21026"], ["a21026", "a21002"], ["a21002"], ["a34013", "a21026"]]
+    raws = [frame(hostile, m, layouts[m % 4]) for m in range(40)]
+    assert decode_many(raws) == [_single(r) for r in raws]
+    assert not batch._PATTERNS  # the layout changed every frame: nothing compiled
+
+    first, second = "0000000000000000000000A1", "0000000000000000000000A2"
+    raws = [frame(first, m, ["a21026", "a21002"]) for m in range(3)]
+    raws += [frame(second, m, ["a21026", "a21002"]) for m in range(3)]
+    assert decode_many(raws) == [_single(r) for r in raws]
+    assert len(batch._PATTERNS) == 1  # learned from the first logger's second frame, shared
+    assert batch._KNOWN[first.encode()][1] is batch._KNOWN[second.encode()][1]

@@ -51,12 +51,18 @@ _CHUNK = 500
 
 
 #: Per MN, the CP layout it sent last and a regular expression for a whole clean frame
-#: of that MN with exactly that layout: a logger sends the same keys every minute, so
-#: one C match over the decoded text checks the envelope, the header and every key and
-#: hands out every value, replacing the header match, the split, the partition of every
-#: item and the layout lookup.  Bounded like the plan cache (a hostile sender cannot
-#: grow it without limit).
+#: with exactly that layout: a logger sends the same keys every minute, so one C match
+#: over the decoded text checks the envelope, the header and every key and hands out
+#: every value, replacing the header match, the split, the partition of every item and
+#: the layout lookup.  Expressions are shared by the loggers with the same layout (one
+#: costs ~8 ms to compile on a slow core) and made only for a layout an MN sent twice in
+#: a row, so a sender cycling through layouts cannot make the gateway compile one per
+#: frame.  Both maps are bounded (a hostile sender cannot grow them without limit).
 _KNOWN: dict[bytes, tuple[_cp.Plan, re.Pattern[str]]] = {}
+_PATTERNS: dict[tuple[str, ...], re.Pattern[str]] = {}
+_SEEN: dict[bytes, _cp.Plan] = {}
+_MAX_LOGGERS = 100_000
+_MAX_LAYOUTS = 4096
 #: A CP value of the clean lane: printable ASCII without space, ``;``, ``,`` or ``=``.
 _VALUE = r"([\x21-\x2b\x2d-\x3a\x3c\x3e-\x7e]*)"
 #: Where the MN stands in a clean frame (every header field before it has a fixed width).
@@ -64,15 +70,27 @@ _MN_AT = slice(54, 78)
 _MN_TAG = slice(50, 54)
 
 
-def _learn(mn: str, plan: _cp.Plan) -> None:
-    layout = "[;,]".join(re.escape(k) + "=" + _VALUE for k in plan.keys)
-    pattern = re.compile(
-        r"##([0-9]{4})(QN=([0-9]{17});ST=([0-9A-Z]{2});CN=([0-9]{4});PW=([0-9A-Za-z]{6});"
-        rf"MN={mn};Flag=([0-9]{{1,3}});CP=&&{layout}&&)([0-9A-Fa-f]{{4}})\r\n"
-    )
-    if len(_KNOWN) >= 4096:
+def _learn(mn: bytes, plan: _cp.Plan) -> None:
+    """Remember ``plan`` as the layout of ``mn`` (see ``_KNOWN``)."""
+    pattern = _PATTERNS.get(plan.keys)
+    if pattern is None:
+        if _SEEN.get(mn) is not plan:  # first time in a row: only note it
+            if len(_SEEN) >= _MAX_LOGGERS:
+                _SEEN.clear()
+            _SEEN[mn] = plan
+            return
+        layout = "[;,]".join(re.escape(k) + "=" + _VALUE for k in plan.keys)
+        pattern = re.compile(
+            r"##([0-9]{4})(QN=([0-9]{17});ST=([0-9A-Z]{2});CN=([0-9]{4});PW=([0-9A-Za-z]{6});"
+            rf"MN=[0-9A-F]{{24}};Flag=([0-9]{{1,3}});CP=&&{layout}&&)([0-9A-Fa-f]{{4}})\r\n"
+        )
+        if len(_PATTERNS) >= _MAX_LAYOUTS:
+            _PATTERNS.clear()
+        _PATTERNS[plan.keys] = pattern
+    _SEEN.pop(mn, None)
+    if len(_KNOWN) >= _MAX_LOGGERS:
         _KNOWN.clear()
-    _KNOWN[mn.encode("ascii")] = (plan, pattern)
+    _KNOWN[mn] = (plan, pattern)
 
 
 def decode_batch(
@@ -129,7 +147,7 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
                 )  # fmt: skip
                 values: tuple[str, ...] = fields[7:-1]
                 actual = k.end(2) - k.start(2)
-                mn = text[_MN_AT]
+                mn_b = raw[_MN_AT]
                 plan = known[0]
                 if not all(_valid_time(values[t]) for t in plan.times):
                     continue  # split_fast refuses it too: the reference lane says why
@@ -138,9 +156,9 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
             if m is None:
                 continue
             declared_b, segment, qn_b, st_b, cn_b, pw_b, mn_b, flag_b, inner_b, given_b = m.groups()
-            declared, qn, st, cn, pw, mn, flag_s, given = (
+            declared, qn, st, cn, pw, flag_s, given = (
                 declared_b.decode(), qn_b.decode(), st_b.decode(), cn_b.decode(),
-                pw_b.decode(), mn_b.decode(), flag_b.decode(), given_b.decode(),
+                pw_b.decode(), flag_b.decode(), given_b.decode(),
             )  # fmt: skip
             actual = len(segment)
             inner = inner_b.decode("ascii")
@@ -165,12 +183,12 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
             continue
         if plan is not None:
             if known is None or known[0] is not plan:
-                _learn(mn, plan)
+                _learn(mn_b, plan)
             group = by_plan.get(id(plan))
             if group is None:
                 group = by_plan[id(plan)] = (plan, [])
             group[1].append((len(pending), values))
-        header = (raw, version, qn, st, cn, pw, mn, flag, given, crcs[i], actual)
+        header = (raw, version, qn, st, cn, pw, mn_b.decode(), flag, given, crcs[i], actual)
         pending.append((i, header))
 
     # Numbers of every frame of one layout: one validation, one conversion.
