@@ -39,7 +39,8 @@ from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import Any, NamedTuple, Protocol
 
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -60,8 +61,7 @@ __all__ = [
 log = logging.getLogger("huanjian.gateway")
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
     """What the gateway needs to know about one stored (or refused) frame."""
 
     mn: str | None
@@ -212,7 +212,12 @@ class ProcessWriter:
         if self._pool is None:
             raise WriteFailed("writer process not started", retry=True, connection_lost=True)
         try:
-            return await asyncio.get_running_loop().run_in_executor(self._pool, _write_in_process, incomings)
+            # Columns of plain values both ways: pickling 1,000 Incoming or Outcome objects cost
+            # ~9 µs a frame in the gateway's process, columns ~2 µs (measured).
+            columns = await asyncio.get_running_loop().run_in_executor(
+                self._pool, _write_in_process, _incoming_columns(incomings)
+            )
+            return _result_from_columns(columns)
         except BrokenProcessPool as exc:
             # The process died (killed, out of memory).  Whatever it did not commit is
             # rolled back; the batch is retried on a new process (duplicates are detected).
@@ -253,9 +258,29 @@ def _ready() -> bool:
     return _STORE is not None
 
 
-def _write_in_process(incomings: list[Incoming]) -> WriteResult:
+_IncomingColumns = tuple[list[bytes], list[str], list[datetime], list[str], list[bool]]
+
+
+def _incoming_columns(incomings: list[Incoming]) -> _IncomingColumns:
+    return (
+        [i.raw for i in incomings],
+        [i.peer for i in incomings],
+        [i.received_at for i in incomings],
+        [i.source for i in incomings],
+        [i.garbage for i in incomings],
+    )
+
+
+def _result_from_columns(columns: tuple[list[Any], float]) -> WriteResult:
+    rows, seconds = columns
+    return WriteResult(list(map(Outcome._make, zip(*rows, strict=True))) if rows else [], seconds)
+
+
+def _write_in_process(columns: _IncomingColumns) -> tuple[list[Any], float]:
     assert _STORE is not None
-    return store_batch(_STORE, incomings)
+    incomings = list(map(Incoming, *columns))
+    result = store_batch(_STORE, incomings)
+    return [list(c) for c in zip(*result.outcomes, strict=True)], result.seconds
 
 
 def _die_with_parent(parent: int) -> None:
