@@ -219,3 +219,21 @@ async def test_gc_threshold_is_raised_while_running_and_restored(database: Datab
     assert gc.get_threshold() == before
     async with running(_store(database), gc_threshold=0):
         assert gc.get_threshold() == before  # 0: Python's own
+
+
+async def test_waiting_for_room_in_the_queue_is_not_idle(database: Database) -> None:
+    """The idle sweep closes connections whose *read* waited too long; a connection held
+    back by backpressure longer than the idle timeout is the gateway's delay, not the
+    logger's silence, and keeps all its frames."""
+    store = _GatedStore(database)
+    frames = [minute_frame(f"2024030112{m:02d}00", qn=f"2024030112{m:02d}00000") for m in range(12)]
+    async with running(store, queue_frames=2, batch_size=2, idle_timeout=0.3) as gw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        writer.write(b"".join(frames))
+        await writer.drain()
+        await asyncio.sleep(1.0)  # more than three idle timeouts, blocked on the full queue
+        store.gate.set()
+        replies = await _replies(reader, 12)
+        assert len(replies) == 12
+        writer.close()
+    assert _count(database, IngestRecord) == 12

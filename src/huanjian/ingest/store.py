@@ -546,35 +546,45 @@ class IngestStore:
         if not agg:
             return
         dt, flag = bulk.dt, bulk.flag
+        rows = [
+            (
+                a["mn"],
+                dt(a["first_seen_at"]),
+                dt(a["last_seen_at"]),
+                a["last_peer"],
+                a["last_cn"],
+                a["last_verdict"],
+                dt(a["last_data_time"]),
+                a["version"],
+                a["frames"],
+                a["records"],
+                flag(a["quarantined"]),
+                a["jurisdiction_code"],
+                a["organisation_id"],
+            )
+            for a in agg.values()
+        ]
         # One upsert per MN: counters add up, the latest DataTime is kept (never moved back).
-        bulk.executemany(
-            _LOGGER_UPSERT,
-            [
-                (
-                    a["mn"],
-                    dt(a["first_seen_at"]),
-                    dt(a["last_seen_at"]),
-                    a["last_peer"],
-                    a["last_cn"],
-                    a["last_verdict"],
-                    dt(a["last_data_time"]),
-                    a["version"],
-                    a["frames"],
-                    a["records"],
-                    flag(a["quarantined"]),
-                    a["jurisdiction_code"],
-                    a["organisation_id"],
-                )
-                for a in agg.values()
-            ],
-        )
+        if bulk.postgres:
+            # One statement for all of them: per-statement costs, not per-row ones, made a
+            # batch of 100 frames from 100 loggers cost twice what 1,000 frames did (measured).
+            bulk.execute(_LOGGER_UPSERT_PG, [list(c) for c in zip(*rows, strict=True)])
+        else:
+            bulk.executemany(_LOGGER_UPSERT_VALUES + _LOGGER_UPSERT_SET, rows)
 
 
 _STORED = frozenset({"stored", "duplicate", "conflict", "part"})
-_LOGGER_UPSERT = (
+_LOGGER_COLUMNS = (
     "INSERT INTO ingest_logger (mn, first_seen_at, last_seen_at, last_peer, last_cn, last_verdict, "
     "last_data_time, version, frames, records, quarantined, jurisdiction_code, organisation_id) "
-    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+)
+_LOGGER_UPSERT_VALUES = _LOGGER_COLUMNS + "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) "
+_LOGGER_UPSERT_PG_ROWS = _LOGGER_COLUMNS + (  # noqa: S608 - constants only
+    "SELECT * FROM unnest(%s::varchar[], %s::timestamptz[], %s::timestamptz[], %s::varchar[], "
+    "%s::varchar[], %s::varchar[], %s::timestamptz[], %s::varchar[], %s::bigint[], %s::bigint[], "
+    "%s::boolean[], %s::varchar[], %s::integer[]) "
+)
+_LOGGER_UPSERT_SET = (
     "ON CONFLICT (mn) DO UPDATE SET last_seen_at = excluded.last_seen_at, "
     "last_peer = excluded.last_peer, last_cn = excluded.last_cn, last_verdict = excluded.last_verdict, "
     "last_data_time = CASE WHEN ingest_logger.last_data_time IS NOT NULL AND "
@@ -584,6 +594,7 @@ _LOGGER_UPSERT = (
     "records = ingest_logger.records + excluded.records, quarantined = excluded.quarantined, "
     "jurisdiction_code = excluded.jurisdiction_code, organisation_id = excluded.organisation_id"
 )
+_LOGGER_UPSERT_PG = _LOGGER_UPSERT_PG_ROWS + _LOGGER_UPSERT_SET
 _FRAME_COLUMNS = (
     "id",
     "received_at",
