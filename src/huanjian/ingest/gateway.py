@@ -369,7 +369,10 @@ class Gateway:
         self._server = await asyncio.start_server(
             self._on_connect, self.config.host, self.config.port, backlog=1024, limit=2**16
         )
-        log.info("HJ 212 gateway listening on %s:%s", self.config.host, self.port)
+        kind = "writer processes" if len(self._writers) > 1 else "writer thread"
+        log.info(
+            "HJ 212 gateway listening on %s:%s (%d %s)", self.config.host, self.port, len(self._writers), kind
+        )
 
     @property
     def port(self) -> int:
