@@ -237,3 +237,22 @@ async def test_waiting_for_room_in_the_queue_is_not_idle(database: Database) -> 
         assert len(replies) == 12
         writer.close()
     assert _count(database, IngestRecord) == 12
+
+
+async def test_gateway_figures_are_exposed_to_prometheus(database: Database) -> None:
+    from huanjian.web.metrics import exposition
+
+    async with running(_store(database)) as gw:
+        reader, writer = await asyncio.open_connection("127.0.0.1", gw.port)
+        writer.write(minute_frame() + b"garbage\r\n")
+        await writer.drain()
+        assert len(await _replies(reader, 1)) == 1
+        text = exposition().decode()
+        writer.close()
+    assert "huanjian_gateway_connections 1.0" in text
+    assert 'huanjian_gateway_frames_total{verdict="stored"} 1.0' in text
+    assert 'huanjian_gateway_frames_total{verdict="garbage"} 1.0' in text
+    assert 'huanjian_gateway_queued_frames{writer="0"} 0.0' in text
+    assert "huanjian_gateway_writers 1.0" in text
+    assert "huanjian_gateway_store_errors_total 0.0" in text
+    assert "huanjian_gateway_" not in exposition().decode()  # stopped: no longer reported

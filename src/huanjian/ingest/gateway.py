@@ -36,6 +36,7 @@ import gc
 import logging
 import os
 import time
+import weakref
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -308,6 +309,10 @@ class GatewayStats:
     verdicts: dict[str, int] = field(default_factory=dict)
 
 
+#: Gateways running in this process (read by the /metrics exposition of `huanjian serve`).
+RUNNING: weakref.WeakSet[Gateway] = weakref.WeakSet()
+
+
 class Gateway:
     def __init__(
         self,
@@ -366,6 +371,7 @@ class Gateway:
         if self.config.command_poll > 0:
             self._command_task = asyncio.create_task(self._command_loop(), name="hj212-commands")
         self._sweep_task = asyncio.create_task(self._sweep_idle(), name="hj212-idle")
+        RUNNING.add(self)
         self._server = await asyncio.start_server(
             self._on_connect, self.config.host, self.config.port, backlog=1024, limit=2**16
         )
@@ -379,6 +385,10 @@ class Gateway:
         assert self._server is not None and self._server.sockets
         return int(self._server.sockets[0].getsockname()[1])
 
+    def queued_frames(self) -> list[int]:
+        """Frames waiting for storage, per writer."""
+        return [q.qsize() for q in self._queues]
+
     def connected(self, mn: str) -> bool:
         return mn in self._by_mn
 
@@ -387,6 +397,7 @@ class Gateway:
         if self._stopping:
             return
         self._stopping = True
+        RUNNING.discard(self)
         for task in (self._command_task, self._sweep_task):
             if task is not None:
                 task.cancel()
