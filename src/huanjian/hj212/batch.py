@@ -1,25 +1,25 @@
 """Batch decode: many frames at once, exactly the results of :func:`decode`.
 
-Used by the gateway and by replay.  Two lanes:
+Used by the gateway and by replay (:func:`decode_batch`; :func:`decode_many` builds
+every result into a :class:`Frame`).  Two lanes:
 
 * **clean lane** — the frames a healthy logger sends every minute: CRLF,
   ``QN ST CN PW MN Flag CP`` in that order, each in its standard form, ASCII,
   correct length and Appendix A CRC, no split-packet bits, a CP the cached-plan
-  parser accepts.  One compiled regular expression (C) checks the envelope and
-  the header of a frame and hands out the fields; the CRCs of the whole batch
-  are computed in one NumPy pass (:func:`~huanjian.hj212.crc.hj212_crc_batch`);
-  CPs are split per frame by C string routines and grouped by key layout, and
-  the numbers of all frames of a layout are validated by one regular-expression
-  match and converted by one ``map(Decimal, …)``.  A frame is in this lane only
-  if :func:`decode` would return it with no warning, so the lane builds the
-  same :class:`Frame` without looking for deviations.
+  parser accepts.  The CRCs of the whole batch are computed in one NumPy pass
+  (:func:`~huanjian.hj212.crc.hj212_crc_batch`).  A frame of an MN whose layout
+  is known is checked and split by one regular expression over the whole frame
+  (shared by the loggers with that layout); otherwise one expression checks the
+  envelope and header and the CP is split by C string routines.  The numbers of
+  all frames of a layout are validated and converted to float at once.  A frame
+  is in this lane only if :func:`decode` would return it with no warning; it is
+  returned as a :class:`CleanFrame` (``.frame()`` builds the :class:`Frame`).
 * **reference lane** — everything else goes through :func:`decode` (with the
   batch CRC as a hint it only uses if it finds the segment at the same place).
 
 ``tests/hj212`` checks batch == single on the corpus, on generated frames and
 on mutated frames (hypothesis).
 """
-
 from __future__ import annotations
 
 import functools
