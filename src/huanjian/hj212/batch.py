@@ -20,6 +20,7 @@ every result into a :class:`Frame`).  Two lanes:
 ``tests/hj212`` checks batch == single on the corpus, on generated frames and
 on mutated frames (hypothesis).
 """
+
 from __future__ import annotations
 
 import functools
