@@ -12,8 +12,9 @@ from sqlalchemy import insert, select
 
 from huanjian.core.db import Database
 from huanjian.ingest.bulk import sqlite_datetime
+from huanjian.ingest.layouts import reading_tuple, reading_values
 from huanjian.ingest.models import IngestFrame, IngestLogger, IngestReading, IngestRecord
-from huanjian.ingest.pipeline import Rules, reading_tuple, reading_values
+from huanjian.ingest.pipeline import Rules
 from huanjian.ingest.store import IngestStore
 from tests.conftest import AUDIT_KEY
 from tests.ingest.helpers import MN, NOW, incoming, minute_frame

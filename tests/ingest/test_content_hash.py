@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from huanjian.hj212 import HJ212Error, decode
 from huanjian.hj212.model import Value
-from huanjian.ingest.pipeline import content_hash, content_hash_reference
+from huanjian.ingest.layouts import content_hash, content_hash_reference
 from huanjian.ingest.simulate import honest_frames, sim_mn
 from tests.hj212.conftest import load_corpus
 

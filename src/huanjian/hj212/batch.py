@@ -179,7 +179,7 @@ def _lanes(frames: list[bytes], strict: bool) -> list[CleanFrame | Frame | HJ212
             or flag & 2
             or flag > 255
             or cn not in commands
-            or not (qn[14:].isdigit() and _valid_time(qn[:14]))
+            or not (qn[14:].isdigit() and _valid_time(qn[:14]))  # valid_qn, with the cached time check
         ):
             continue
         if plan is not None:

@@ -331,7 +331,6 @@ class Gateway:
         n = max(1, cfg.writers)
         #: One queue and one write loop per writer; frames are routed to them by MN.
         self._queues = [_FrameQueue(max(1, cfg.queue_frames // n)) for _ in range(n)]
-        self._queue = self._queues[0]
         self._writers: list[Writer] = []
         #: Most frames in one queued group: every bound (queue, in-flight, batch) holds per frame.
         self._group = max(1, min(cfg.queue_frames, cfg.inflight_per_connection, cfg.batch_size))

@@ -30,31 +30,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from huanjian.hj212 import CleanFrame, Frame, HJ212Error, data_ack, decode_batch, notice_ack, qn_rtn
-from huanjian.ingest.layouts import (
-    READING_VALUE_COLUMNS,
-    clean_content_hash,
-    content_hash,
-    content_hash_reference,
-    digest,
-    reading_rows,
-    reading_tuple,
-    reading_values,
-)
+from huanjian.ingest.layouts import clean_content_hash, content_hash, digest
 
 __all__ = [
     "PERIODS",
-    "READING_VALUE_COLUMNS",
     "Incoming",
     "LoggerConfig",
     "Prepared",
     "Rules",
-    "content_hash",
-    "content_hash_reference",
     "parse_data_time",
     "prepare",
-    "reading_rows",
-    "reading_tuple",
-    "reading_values",
     "reply_for",
 ]
 

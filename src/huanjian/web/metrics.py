@@ -43,13 +43,16 @@ class _GatewayCollector(Collector):
         # One gateway per process in practice; several (tests) are summed.
         verdicts: dict[str, int] = {}
         depth: dict[int, int] = {}
+        n_writers = 0
         for gw in gateways:
-            for i, n in enumerate(gw.queued_frames()):
+            queued_frames = gw.queued_frames()
+            n_writers += len(queued_frames)
+            for i, n in enumerate(queued_frames):
                 depth[i] = depth.get(i, 0) + n
             for verdict, n in gw.stats.verdicts.items():
                 verdicts[verdict] = verdicts.get(verdict, 0) + n
         connections.add_metric([], sum(gw.stats.connections for gw in gateways))
-        writers.add_metric([], sum(len(gw.queued_frames()) for gw in gateways))
+        writers.add_metric([], n_writers)
         for i, n in sorted(depth.items()):
             queued.add_metric([str(i)], n)
         for verdict, n in sorted(verdicts.items()):
