@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, text
+from sqlalchemy import Row, Table, bindparam, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from huanjian.audit.models import AuditEntry, AuditHead
@@ -16,26 +16,60 @@ from huanjian.core.scope import Scope, jurisdiction_filter
 _FIRST_ENTRY_LOCK = 0x6A6A_0001
 
 
-def lock_head(session: Session) -> AuditHead | None:
-    stmt = select(AuditHead).where(AuditHead.id == 1)
+def lock_head(session: Session) -> tuple[int, str] | None:
+    """(count, head hash) of the chain, its row locked until the transaction ends; None
+    before the first entry.  Plain columns: loading the ORM row and flushing it back cost
+    ~3 ms per entry (measured on the gateway's batches), which every audited write pays."""
+    stmt = select(AuditHead.count, AuditHead.head_hash).where(AuditHead.id == 1)
     if session.get_bind().dialect.name != "postgresql":
-        return session.scalars(stmt).one_or_none()  # SQLite: the write lock serialises writers
-    head = session.scalars(stmt.with_for_update()).one_or_none()
-    if head is None:
+        row = session.execute(stmt).one_or_none()  # SQLite: the write lock serialises writers
+        return None if row is None else (int(row[0]), str(row[1]))
+    row = session.execute(stmt.with_for_update()).one_or_none()
+    if row is None:
         # Two transactions writing the first entry at once would both see no head and both
         # take id 1 (seen with concurrent ingest writers): the first one in holds this lock
         # until it commits; the other then finds (and locks) the head it wrote.
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _FIRST_ENTRY_LOCK})
-        head = session.scalars(stmt.with_for_update().execution_options(populate_existing=True)).one_or_none()
-    return head
+        row = session.execute(stmt.with_for_update()).one_or_none()
+    return None if row is None else (int(row[0]), str(row[1]))
+
+
+def append(session: Session, entry: dict[str, Any], head: dict[str, Any], *, first: bool) -> None:
+    """Insert the entry and move the head onto it (``first``: create the head row)."""
+    if first:
+        session.execute(_INSERT_ENTRY, entry)
+        session.execute(insert(_HEAD), {"id": 1, **head})
+        return
+    moved = {f"head_{k}": v for k, v in head.items()}
+    if session.get_bind().dialect.name == "postgresql":
+        fields = {f"entry_{k}": v for k, v in entry.items()}
+        session.execute(_MOVE_HEAD_WITH_ENTRY, {**fields, **moved})  # one round trip
+    else:
+        session.execute(_INSERT_ENTRY, entry)
+        session.execute(_MOVE_HEAD, moved)
+    held = session.identity_map.get(session.identity_key(AuditHead, 1))
+    if held is not None:  # a head this session loaded earlier is stale now
+        session.expire(held)
+
+
+# Built once: constructing the statements per entry cost more than executing them.
+_ENTRY: Table = AuditEntry.__table__  # type: ignore[assignment]
+_HEAD: Table = AuditHead.__table__  # type: ignore[assignment]
+_INSERT_ENTRY = insert(_ENTRY)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values({c: bindparam(f"head_{c}") for c in ("count", "head_hash", "mac", "updated_at")})
+)
+_MOVE_HEAD_WITH_ENTRY = _MOVE_HEAD.add_cte(
+    insert(_ENTRY)
+    .values({c.name: bindparam(f"entry_{c.name}", type_=c.type) for c in _ENTRY.columns})
+    .cte("entry")
+)
 
 
 def get_head(session: Session) -> AuditHead | None:
     return session.get(AuditHead, 1)
-
-
-def add(session: Session, entry: AuditEntry) -> None:
-    session.add(entry)
 
 
 def iter_chain(session: Session, batch: int = 5000) -> Iterator[Row[Any]]:

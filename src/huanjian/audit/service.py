@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from huanjian.audit import chain, repository
-from huanjian.audit.models import AuditEntry, AuditHead
+from huanjian.audit.models import AuditEntry
 from huanjian.core.context import ActionContext
 from huanjian.core.time import utcnow
 
@@ -33,9 +33,9 @@ def record(
     organisation_id: int | None = None,
 ) -> AuditEntry:
     """Append one entry in the caller's transaction; commits or rolls back with it."""
+    session.flush()  # the caller's pending changes go first, as they did when this flushed last
     head = repository.lock_head(session)
-    prev_hash = head.head_hash if head else chain.GENESIS
-    count = head.count if head else 0
+    count, prev_hash = head if head is not None else (0, chain.GENESIS)
     fields: dict[str, Any] = {
         "id": count + 1,
         "at": utcnow(),
@@ -54,15 +54,16 @@ def record(
         "reason": reason,
     }
     digest = chain.entry_hash(prev_hash, fields)
-    entry = AuditEntry(prev_hash=prev_hash, hash=digest, **fields)
-    repository.add(session, entry)
+    stored = {**fields, "prev_hash": prev_hash, "hash": digest}
     mac = chain.head_mac(key, count + 1, digest)
-    if head is None:
-        session.add(AuditHead(id=1, count=1, head_hash=digest, mac=mac, updated_at=fields["at"]))
-    else:
-        head.count, head.head_hash, head.mac, head.updated_at = count + 1, digest, mac, fields["at"]
-    session.flush()
-    return entry
+    repository.append(
+        session,
+        stored,
+        {"count": count + 1, "head_hash": digest, "mac": mac, "updated_at": fields["at"]},
+        first=head is None,
+    )
+    # What was stored, as a value (the row was written by statement, not by the session).
+    return AuditEntry(**stored)
 
 
 @dataclass
