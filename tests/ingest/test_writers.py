@@ -54,6 +54,35 @@ def test_route_is_by_mn_and_stable() -> None:
     assert route(b"garbage without an identity", 3) is None
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        b";MN= {mn};",  # whitespace the decoder strips
+        b";MN={mn} ;",
+        b"; MN={mn};",  # around the key too
+        b";MN={mn};MN=0100000000000000000000FF;",  # repeated: the decoder keeps the first
+        b";XMN=0100000000000000000000FF;MN={mn};",  # a non-standard field that ends in MN
+    ],
+)
+def test_route_agrees_with_the_decoder(form: bytes) -> None:
+    """Records are keyed by the decoded MN: every byte form of one MN reaches one writer,
+    else two writers could resolve the same key at once and store it twice."""
+    mn = MNS[1]
+    plain = minute_frame("20240301120000", mn=mn)
+    quirky = _reframed(plain.replace(f";MN={mn};".encode(), form.replace(b"{mn}", mn.encode())))
+    assert decode(quirky).mn == mn
+    for writers in (2, 3, 5, 7):
+        assert route(quirky, writers) == route(plain, writers)
+
+
+def _reframed(raw: bytes) -> bytes:
+    """The frame with its length and CRC made right again after an edit."""
+    from huanjian.hj212.crc import hj212_crc
+
+    data = raw[6 : raw.rindex(b"&&") + 2]
+    return b"##%04d%s%04X\r\n" % (len(data), data, hj212_crc(data))
+
+
 def test_write_failed_crosses_a_process_boundary_intact() -> None:
     exc = pickle.loads(pickle.dumps(WriteFailed("OperationalError: gone", retry=True, connection_lost=True)))
     assert (str(exc), exc.retry, exc.connection_lost) == ("OperationalError: gone", True, True)
@@ -98,3 +127,72 @@ async def test_writer_processes_store_in_order_once_and_survive_a_dead_writer(pg
     assert _count(pg, IngestRecord) == len(frames)  # stored once
     assert _count(pg, IngestFrame, IngestFrame.verdict == "duplicate") == len(frames)
     assert _count(pg, IngestFrame, IngestFrame.verdict == "garbage") == 1
+
+
+def _blocked_writer(pg: Database, url: str, then: str) -> BaseException | None:
+    """Store a batch while another connection holds the logger table, then ``then`` the
+    writer's server process (``terminate``) or let its lock wait time out; the error."""
+    import threading
+    import time
+
+    import psycopg
+
+    from huanjian.ingest.writers import store_batch
+    from tests.ingest.helpers import incoming
+
+    store = IngestStore(pg, AUDIT_KEY.encode())
+    raised: list[BaseException] = []
+
+    def write() -> None:
+        try:
+            store_batch(store, [incoming(minute_frame("20240301120000", mn=MNS[0]))])
+        except BaseException as exc:  # handed to the test thread
+            raised.append(exc)
+
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    if then == "timeout":
+        with psycopg.connect(dsn, autocommit=True) as admin:
+            admin.execute(f"ALTER DATABASE \"{dsn.rsplit('/', 1)[1]}\" SET lock_timeout = '300ms'")
+        pg.engine.dispose()  # new connections take the setting
+    with psycopg.connect(dsn) as holder:
+        holder.execute("LOCK TABLE ingest_logger IN EXCLUSIVE MODE")
+        worker = threading.Thread(target=write)
+        worker.start()
+        waiting: list[tuple[int]] = []
+        for _ in range(200):  # the writer's backend, waiting for the lock
+            with psycopg.connect(dsn, autocommit=True) as look:
+                waiting = look.execute(
+                    "SELECT pid FROM pg_stat_activity "
+                    "WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                ).fetchall()
+            if waiting or not worker.is_alive():
+                break
+            time.sleep(0.05)
+        if then == "terminate":
+            assert waiting, "the writer never waited for the lock"
+            with psycopg.connect(dsn, autocommit=True) as killer:
+                killer.execute("SELECT pg_terminate_backend(%s)", (waiting[0][0],))
+        worker.join(30)
+        holder.rollback()
+    return raised[0] if raised else None
+
+
+def test_a_connection_lost_in_the_bulk_writes_is_retried_as_lost(pg: Database, fresh_pg_url: str) -> None:
+    """The bulk writes run on the raw driver connection: its errors are classified like
+    SQLAlchemy's (a lost server connection is retried without a limit, not split up)."""
+    exc = _blocked_writer(pg, fresh_pg_url, "terminate")
+    assert isinstance(exc, WriteFailed), exc
+    assert exc.retry and exc.connection_lost
+    # Nothing of the batch was committed; the next batch reconnects and stores.
+    assert _count(pg, IngestFrame) == 0
+    store = IngestStore(pg, AUDIT_KEY.encode())
+    from tests.ingest.helpers import incoming
+
+    assert store.write([incoming(minute_frame("20240301120000", mn=MNS[0]))]).prepared[0].verdict == "stored"
+
+
+def test_a_lock_timeout_in_the_bulk_writes_is_retried(pg: Database, fresh_pg_url: str) -> None:
+    exc = _blocked_writer(pg, fresh_pg_url, "timeout")
+    assert isinstance(exc, WriteFailed), exc
+    assert exc.retry
+    assert _count(pg, IngestFrame) == 0

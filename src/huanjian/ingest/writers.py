@@ -31,6 +31,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import sqlite3
 import sys
 import threading
 import time
@@ -42,8 +43,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple, Protocol
 
+import psycopg
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from huanjian.hj212 import HJ212Error, decode
 from huanjian.ingest.pipeline import Incoming, Prepared, Rules, reply_for
 from huanjian.ingest.store import IngestStore
 
@@ -120,6 +123,12 @@ def store_batch(store: IngestStore, incomings: list[Incoming]) -> WriteResult:
     except DBAPIError as exc:
         lost = isinstance(exc, OperationalError) or bool(exc.connection_invalidated)
         raise WriteFailed(_describe(exc), retry=True, connection_lost=lost) from exc
+    except (psycopg.Error, sqlite3.Error) as exc:
+        # The bulk writes run on the driver's own connection, whose errors SQLAlchemy never
+        # wraps: the same classification (a lock timeout was taken for a bad frame, and the
+        # batch split into frames that each waited for the same lock).
+        lost = isinstance(exc, psycopg.OperationalError | sqlite3.OperationalError)
+        raise WriteFailed(_describe(exc), retry=True, connection_lost=lost) from exc
     except Exception as exc:
         raise WriteFailed(_describe(exc), retry=False, connection_lost=False) from exc
     return WriteResult(outcomes(result.prepared), result.seconds)
@@ -130,12 +139,31 @@ def _describe(exc: BaseException) -> str:
 
 
 def route(raw: bytes, writers: int) -> int | None:
-    """The writer for a frame: by its MN (None: no MN to be seen, e.g. garbage)."""
-    at = raw.find(b"MN=")
-    if at < 0:
+    """The writer for a frame: by its MN as the decoder reads it (None: no MN, e.g. garbage).
+
+    Records are keyed by the decoded MN, and two writers resolving one key at once could
+    store it twice: so ``MN= X;`` and ``MN=X;`` (the decoder strips the value) must reach
+    the same writer.  The usual ``;MN=<letters and digits>;`` is read from the bytes; any
+    other form is decoded.
+    """
+    mn = _routing_mn(raw)
+    return None if mn is None else zlib.crc32(mn) % writers
+
+
+def _routing_mn(raw: bytes) -> bytes | None:
+    at = raw.find(b"MN")
+    if at > 0 and raw[at - 1 : at] == b";" and raw[at + 2 : at + 3] == b"=":
+        # The first "MN" of the frame opens a field named exactly MN (no earlier field can
+        # be the decoder's MN: it would contain these two letters before this one).
+        end = raw.find(b";", at)
+        value = raw[at + 3 : end] if end > 0 else b""
+        if value.isalnum():  # ASCII letters and digits: nothing the decoder would strip
+            return value
+    try:
+        frame = decode(raw)
+    except HJ212Error:
         return None
-    end = raw.find(b";", at)
-    return zlib.crc32(raw[at + 3 : end if end > 0 else at + 67]) % writers
+    return frame.mn.encode("utf-8") if frame.mn else None
 
 
 class Writer(Protocol):
