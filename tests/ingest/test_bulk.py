@@ -67,6 +67,21 @@ def test_types_round_trip_and_ids_continue(store: IngestStore, db: Database) -> 
         assert state.last_data_time == rec.data_time + timedelta(minutes=2)
 
 
+def test_ids_of_several_tables_are_drawn_at_once(db: Database) -> None:
+    from huanjian.ingest.bulk import BulkWriter
+
+    with db.unit_of_work() as s:
+        bulk = BulkWriter(s)
+        wanted = [("ingest_record", 3), ("ingest_part", 0), ("ingest_frame", 2)]
+        records, none, frames = bulk.next_ids_many(wanted)
+        assert none == [] and len(set(records)) == 3 and len(set(frames)) == 2
+        assert records == sorted(records) and frames == sorted(frames)
+        if bulk.postgres:  # drawn from each table's own sequence
+            assert bulk.next_ids("ingest_record", 1)[0] > records[-1]
+            assert bulk.next_ids("ingest_frame", 1)[0] > frames[-1]
+        assert bulk.next_ids_many([("ingest_frame", 0)]) == [[]]
+
+
 def test_reading_tuple_is_reading_values() -> None:
     fields: dict[str, Decimal | str] = {
         "Rtd": Decimal("1.0"),

@@ -107,20 +107,37 @@ class BulkWriter:
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """``count`` new primary keys for ``table`` (in increasing order)."""
-        if count == 0:
-            return []
-        if self.postgres:
-            # The sequence's name is looked up once: pg_get_serial_sequence in the select list
-            # ran once per id (a catalogue scan each; 0.45 against 0.05 ms of server CPU for 30).
-            sequence = _SEQUENCES.get(table)
-            if sequence is None:
-                found = self.query("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
-                sequence = _SEQUENCES[table] = str(found[0][0])
-            rows = self.query("SELECT nextval(%s::regclass) FROM generate_series(1, %s)", (sequence, count))
-            return sorted(int(r[0]) for r in rows)
-        rows = self.query(f"SELECT max(id) FROM {table}")  # noqa: S608 - table names are constants
-        first = int(rows[0][0] or 0) + 1 if rows else 1
-        return list(range(first, first + count))
+        return self.next_ids_many([(table, count)])[0]
+
+    def next_ids_many(self, wanted: Sequence[tuple[str, int]]) -> list[list[int]]:
+        """New primary keys for several tables at once (PostgreSQL: one round trip)."""
+        if not self.postgres:
+            out: list[list[int]] = []
+            for table, count in wanted:
+                rows = self.query(f"SELECT max(id) FROM {table}") if count else []  # noqa: S608 - constants
+                first = int(rows[0][0] or 0) + 1 if rows else 1
+                out.append(list(range(first, first + count)))
+            return out
+        parts: list[str] = []
+        params: list[Any] = []
+        for n, (table, count) in enumerate(wanted):
+            if count:
+                parts.append(f"SELECT {n}, nextval(%s::regclass) FROM generate_series(1, %s)")  # noqa: S608
+                params += (self._sequence(table), count)
+        ids: list[list[int]] = [[] for _ in wanted]
+        if parts:
+            for n, value in self.query(" UNION ALL ".join(parts), params):
+                ids[n].append(int(value))
+        return [sorted(i) for i in ids]
+
+    def _sequence(self, table: str) -> str:
+        # Looked up once: pg_get_serial_sequence in the select list ran once per id (a
+        # catalogue scan each; 0.45 against 0.05 ms of server CPU for 30 ids, measured).
+        sequence = _SEQUENCES.get(table)
+        if sequence is None:
+            found = self.query("SELECT pg_get_serial_sequence(%s, 'id')", (table,))
+            sequence = _SEQUENCES[table] = str(found[0][0])
+        return sequence
 
     def insert(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
         """Rows already converted with :meth:`dt`, :meth:`json`, :meth:`flag`."""

@@ -161,8 +161,8 @@ class IngestStore:
         session = tx.session
         bulk = BulkWriter(session, postgres=self.is_postgres)
         assembled = self._assemble_parts(session, batch)
-        versions = self._resolve_records(session, bulk, batch, assembled, now)
-        self._insert_frames(bulk, batch)
+        versions, frame_ids = self._resolve_records(session, bulk, batch, assembled, now)
+        self._insert_frames(bulk, batch, frame_ids)
         self._record_replies(session, batch)
         self._write_parts(session, batch, assembled)
         self._write_readings(session, bulk, versions, new_months)
@@ -319,8 +319,9 @@ class IngestStore:
         batch: list[Prepared],
         assembled: dict[int, tuple[Frame, list[int]]],
         now: datetime,
-    ) -> list[_Version]:
-        """Dedup and conflict marking; inserts the new records, returns them (for readings)."""
+    ) -> tuple[list[_Version], list[int] | None]:
+        """Dedup and conflict marking; inserts the new records, returns them (for readings)
+        and the ids of the batch's frames when it drew them along with the records' ids."""
         candidates: list[tuple[Prepared, Frame | CleanFrame, Mapping[str, str], str]] = []
         for i, p in enumerate(batch):
             if p.kind == "data":
@@ -331,7 +332,7 @@ class IngestStore:
                 h = content_hash(merged.cn or "", merged.params, merged.items)
                 candidates.append((p, merged, merged.params, h))
         if not candidates:
-            return []
+            return [], None
         keys = {(p.mn, p.cn, p.data_time) for p, *_ in candidates}
         by_key: dict[tuple[Any, ...], list[_Version]] = defaultdict(list)
         for rid, mn, cn, data_time, h, current, conflict, stored in _records_for(bulk, keys):
@@ -362,8 +363,9 @@ class IngestStore:
                 p.verdict = "conflict" if new.conflict else "stored"
             links.append((p, new))
         fresh = [v for vs in by_key.values() for v in vs if v.id is None]
+        # The frames' ids come with the records' (one round trip on PostgreSQL).
+        ids, frame_ids = bulk.next_ids_many([("ingest_record", len(fresh)), ("ingest_frame", len(batch))])
         if fresh:
-            ids = bulk.next_ids("ingest_record", len(fresh))
             dt, js, flag = bulk.dt, bulk.json, bulk.flag
             rows = []
             for v, rid in zip(fresh, ids, strict=True):
@@ -427,14 +429,15 @@ class IngestStore:
         # being used until repacked (ADR 0007).  Writes into the running day mark nothing.
         changed_keys = [(p.mn, p.period, p.data_time) for p, v in links if v.new is p or v.flipped]
         packs.mark_stale(bulk, packs.stale_keys(changed_keys, now), now)  # type: ignore[arg-type]
-        return fresh
+        return fresh, frame_ids
 
     # -- raw frames ----------------------------------------------------------
 
-    def _insert_frames(self, bulk: BulkWriter, batch: list[Prepared]) -> None:
+    def _insert_frames(self, bulk: BulkWriter, batch: list[Prepared], ids: list[int] | None) -> None:
         if not batch:
             return
-        ids = bulk.next_ids("ingest_frame", len(batch))
+        if ids is None:
+            ids = bulk.next_ids("ingest_frame", len(batch))
         dt, js = bulk.dt, bulk.json
         rows = []
         for p, fid in zip(batch, ids, strict=True):
