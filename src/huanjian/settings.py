@@ -112,8 +112,8 @@ class Settings(BaseSettings):
     )
     gateway_writers: int = Field(
         0,
-        description="Writer processes storing the gateway's batches, routed by MN (PostgreSQL only; "
-        "0: one per core, at least two; SQLite always uses one writer thread).",
+        description="Writer processes storing the gateway's batches, routed by MN (0: on PostgreSQL "
+        "one per core, at least two; on a SQLite file two; 1: one writer thread in the gateway's process).",
     )
     ingest_batch_size: int = Field(1000, description="Frames written per ingest transaction at most.")
     ingest_future_seconds: int = Field(

@@ -1,4 +1,4 @@
-"""Writer processes (PostgreSQL): frames routed by MN, replies in arrival order,
+"""Writer processes (PostgreSQL and SQLite files): frames routed by MN, replies in arrival order,
 retransmissions stored once, a writer that dies is replaced and its batch retried."""
 
 from __future__ import annotations
@@ -88,7 +88,16 @@ def test_write_failed_crosses_a_process_boundary_intact() -> None:
     assert (str(exc), exc.retry, exc.connection_lost) == ("OperationalError: gone", True, True)
 
 
-async def test_writer_processes_store_in_order_once_and_survive_a_dead_writer(pg: Database) -> None:
+@pytest.fixture
+def any_db(fresh_db_url: str) -> Iterator[Database]:
+    db = Database(fresh_db_url)
+    yield db
+    db.dispose()
+
+
+async def test_writer_processes_store_in_order_once_and_survive_a_dead_writer(any_db: Database) -> None:
+    """On PostgreSQL and on a SQLite file (whose two writers take turns at the write lock)."""
+    pg = any_db
     store = IngestStore(pg, AUDIT_KEY.encode(), Rules())
     gw = Gateway(store, GatewayConfig(host="127.0.0.1", port=0, writers=3, batch_size=7))
     await gw.start()
@@ -196,3 +205,22 @@ def test_a_lock_timeout_in_the_bulk_writes_is_retried(pg: Database, fresh_pg_url
     assert isinstance(exc, WriteFailed), exc
     assert exc.retry
     assert _count(pg, IngestFrame) == 0
+
+
+@pytest.mark.parametrize(
+    ("url", "setting", "expected"),
+    [
+        ("postgresql+psycopg://h/db", 0, max(2, os.cpu_count() or 1)),
+        ("postgresql+psycopg://h/db", 3, 3),
+        ("sqlite:////var/lib/huanjian/huanjian.db", 0, 2),  # take turns at the write lock
+        ("sqlite:////var/lib/huanjian/huanjian.db", 1, 1),  # the writer thread
+        ("sqlite://", 0, 1),  # in memory: no other process can open it
+        ("sqlite:///:memory:", 4, 1),
+        ("sqlite:///file:x?mode=memory&cache=shared&uri=true", 0, 1),
+    ],
+)
+def test_writer_count_follows_the_backend(url: str, setting: int, expected: int) -> None:
+    from huanjian.ingest.gateway import writers_for
+    from huanjian.settings import Settings
+
+    assert writers_for(Settings(database_url=url, gateway_writers=setting, divisions_dir=None)) == expected
