@@ -79,6 +79,9 @@ def _env(data_dir: Path) -> dict[str, str]:
         HUANJIAN_AUDIT_KEY=AUDIT_KEY,
         HUANJIAN_CONFIG=str(data_dir / "huanjian.toml"),
         HUANJIAN_LOG_LEVEL="WARNING",
+        # No logger talks to these servers: one writer thread instead of two writer
+        # processes keeps them light beside the browsers (the writers have their own tests).
+        HUANJIAN_GATEWAY_WRITERS="1",
         COLUMNS="120",  # Rich output (seed report, tracebacks) readable in pytest's report
     )
     return env
