@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from huanjian.cli.common import console, handle_errors, operator, runtime
 from huanjian.core import migrate
 from huanjian.core.runtime import Runtime
-from huanjian.demo import credit_seed, power_seed, register_seed, review_seed, seed
+from huanjian.demo import credit_seed, live, power_seed, register_seed, review_seed, seed
 from huanjian.field import demo as field_demo
 from huanjian.ingest.gateway import for_runtime as ingest_gateway
 from huanjian.jobs import builtin  # noqa: F401 — registers the platform's own job kinds
@@ -27,15 +27,22 @@ def _worker(rt: Runtime) -> Worker:
     return Worker(rt.db, rt.audit_key, poll_seconds=s.worker_poll_seconds, lease_seconds=s.job_lease_seconds)
 
 
-def build_app(rt: Runtime, with_worker: bool) -> FastAPI:
+def build_app(rt: Runtime, with_worker: bool, live_devices: int = 0) -> FastAPI:
+    """``live_devices``: simulated registered loggers reporting to the gateway (the demo)."""
     stop = asyncio.Event()
     tasks: list[asyncio.Task[None]] = []
 
     async def start(_: FastAPI) -> None:
+        s = rt.settings
         if with_worker:
             tasks.append(asyncio.create_task(_worker(rt).run_forever(stop)))
-        if rt.settings.gateway_enabled:  # the HJ 212 gateway, stopped gracefully with the rest
+        if s.gateway_enabled:  # the HJ 212 gateway, stopped gracefully with the rest
             tasks.append(asyncio.create_task(ingest_gateway(rt).serve(stop)))
+            if live_devices:
+                with rt.db.unit_of_work(readonly=True) as session:
+                    found = live.devices(session, live_devices)
+                host = "127.0.0.1" if s.gateway_host in ("", "0.0.0.0", "::") else s.gateway_host  # noqa: S104
+                tasks.append(asyncio.create_task(live.run(host, s.gateway_port, found, stop)))
 
     async def finish(_: FastAPI) -> None:
         # Graceful: let the worker finish the job in hand before the process exits.
@@ -52,8 +59,9 @@ def _serve(
     with_worker: bool,
     certfile: Path | None = None,
     keyfile: Path | None = None,
+    live_devices: int = 0,
 ) -> None:
-    app = build_app(rt, with_worker)
+    app = build_app(rt, with_worker, live_devices)
     config = uvicorn.Config(
         app,
         host=host,
@@ -115,6 +123,9 @@ def demo(
     no_serve: bool = typer.Option(False, "--no-serve", help="Only migrate and seed, then exit."),
     history: int = typer.Option(
         0, "--history", min=0, help="Days of simulated minute data with falsification tricks, then detection."
+    ),
+    devices: int = typer.Option(
+        8, "--devices", min=0, help="Live simulated loggers of the demo register reporting to the gateway."
     ),
 ) -> None:
     """Migrate, seed demo data and users, then start server and worker and print the address."""
@@ -181,4 +192,9 @@ def demo(
         )
     if no_serve:
         return
-    _serve(rt, host, port, True, certfile, keyfile)
+    if rt.settings.gateway_enabled and devices:
+        console.print(
+            f"live devices: {devices} simulated loggers report to the HJ 212 gateway on port "
+            f"{rt.settings.gateway_port} (minute and hourly data, as a healthy site sends)"
+        )
+    _serve(rt, host, port, True, certfile, keyfile, devices)
