@@ -16,7 +16,7 @@
   let state = JSON.parse(document.getElementById("field-state").textContent);
   const seqKey = "huanjian-field-seq-" + recordId;
   let baseSeq = Math.max(Number(localStorage.getItem(seqKey) || 0), state.record.last_seq);
-  let syncing = false;
+  let syncing = false, again = false;
   let lastPosition = null;
 
   // ------------------------------------------------------------------ IndexedDB queue
@@ -200,8 +200,12 @@
     }).then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); });
   }
   function sync() {
-    if (syncing || !navigator.onLine) return Promise.resolve();
+    if (!navigator.onLine) return Promise.resolve();
+    // A step recorded while a sync is under way (the one on opening the page, say) is not in
+    // that sync's batch: sync once more when it ends, or it would wait for the next trigger.
+    if (syncing) { again = true; return Promise.resolve(); }
     syncing = true;
+    again = false;
     return all().then(function (items) {
       const queued = items.filter(function (i) { return i.status === "queued"; });
       if (!queued.length) return null;
@@ -218,7 +222,7 @@
         }));
       });
     }).then(refresh).catch(function () { /* offline or server away: the queue stays */ })
-      .then(function () { syncing = false; render(); });
+      .then(function () { syncing = false; render(); if (again) return sync(); });
   }
   function refresh() {
     return fetch("/api/v1/field/records/" + recordId, { credentials: "same-origin", headers: { "Accept": "application/json" } })
