@@ -18,8 +18,9 @@ _FIRST_ENTRY_LOCK = 0x6A6A_0001
 
 def lock_head(session: Session) -> tuple[int, str] | None:
     """(count, head hash) of the chain, its row locked until the transaction ends; None
-    before the first entry.  Plain columns: loading the ORM row and flushing it back cost
-    ~3 ms per entry (measured on the gateway's batches), which every audited write pays."""
+    before the first entry.  Plain columns and prepared statements: with the ORM row loaded
+    and flushed back an entry took 3.4-3.7 ms here, now 2.1-2.8 ms (docs/benchmarks.md, the
+    audit benchmark), which every audited write pays."""
     stmt = select(AuditHead.count, AuditHead.head_hash).where(AuditHead.id == 1)
     if session.get_bind().dialect.name != "postgresql":
         row = session.execute(stmt).one_or_none()  # SQLite: the write lock serialises writers
