@@ -22,6 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huanjian.core.time import utcnow
+from huanjian.demo.register_seed import DEMO_ENTERPRISE
 from huanjian.ingest.simulate import SimLogger, honest_frames
 from huanjian.register.models import Logger, Organisation, Outlet
 
@@ -39,7 +40,7 @@ class LiveDevice:
 
 
 def devices(session: Session, count: int) -> list[LiveDevice]:
-    """``count`` registered loggers, the demo enterprise's first (as the review demo picks)."""
+    """``count`` registered loggers, the demo enterprise's first."""
     if count <= 0:
         return []
     rows = session.execute(
@@ -47,7 +48,7 @@ def devices(session: Session, count: int) -> list[LiveDevice]:
         .join(Outlet, Outlet.id == Logger.outlet_id)
         .join(Organisation, Organisation.id == Logger.enterprise_id)
         .where(Outlet.kind.in_(("air", "water")))
-        .order_by(Organisation.credit_code.like("%MD%").desc(), Logger.id)
+        .order_by((Organisation.credit_code == DEMO_ENTERPRISE).desc(), Logger.id)
         .limit(count)
     ).all()
     return [LiveDevice(mn, password or "123456", kind) for mn, password, kind in rows]
